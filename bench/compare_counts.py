@@ -60,7 +60,7 @@ def label(path):
     return os.path.basename(path)
 
 
-def compare(paths, out):
+def compare(paths, out, max_rows=None):
     """Print the comparison; return the set of adcodes whose counts differ."""
     tables = {}
     for path in paths:
@@ -98,16 +98,20 @@ def compare(paths, out):
         if len(set(values)) > 1:
             differing.add(code)
     if differing:
-        out(f"COUNTS DIFFER in {len(differing)} counties:")
+        out(f"COUNTS DIFFER in {len(differing)} counties" + (":" if max_rows != 0 else "."))
+    if differing and max_rows != 0:
         out("")
         out("| adcode | name | " + " | ".join(label(p) for p in paths) + " |")
         out("|---|---|" + "---:|" * len(paths))
-        for code in sorted(differing):
+        shown = sorted(differing)[:max_rows]
+        for code in shown:
             name = next((tables[p][code][0] for p in paths if code in tables[p]), "")
             cells = [str(tables[p].get(code, (None, "missing", None))[1]) for p in paths]
             out(f"| {code} | {name} | " + " | ".join(cells) + " |")
+        if len(shown) < len(differing):
+            out(f"| ... | {len(differing) - len(shown)} more | " + " | " * (len(paths) - 1) + " |")
         out("")
-    else:
+    if not differing:
         out(f"OK: all {len(paths)} files give the same count for each of the "
             f"{len(all_codes)} counties.")
     return differing
@@ -170,6 +174,7 @@ def border_report(points_csv, boundaries, codes, out):
         hits.setdefault(int(pi), []).append(wanted[int(bi)])
 
     n_exact = 0
+    n_incidences = 0  # (point, county) pairs with the point exactly on that county's boundary
     lines = []
     for pi in sorted(hits, key=lambda k: ids[k]):
         px = int(round(lon[pi] * 1e6))
@@ -180,6 +185,7 @@ def border_report(points_csv, boundaries, codes, out):
         for gi in hits[pi]:
             exact = _exact_on_boundary(geoms[gi], px, py)
             exact_any |= exact
+            n_incidences += exact
             d = float(shapely.distance(shapely.boundary(geoms[gi]), point))
             parts.append(f"{adcodes[gi]} ({'exactly on boundary' if exact else f'{d:.1e} deg away'}; "
                          f"GEOS intersects={bool(shapely.intersects(geoms[gi], point))}, "
@@ -189,7 +195,9 @@ def border_report(points_csv, boundaries, codes, out):
 
     scope = "all" if len(wanted) == len(adcodes) else f"{len(wanted)}"
     out(f"Border points ({scope} counties scanned, {len(ids)} points): {len(hits)} within "
-        f"{TOL_DEG:g} deg of a county boundary, {n_exact} of them exactly on it.")
+        f"{TOL_DEG:g} deg of a county boundary, {n_exact} of them exactly on it "
+        f"({n_incidences} point-county pairs: what a closed-polygon rule counts for these "
+        f"points in exact arithmetic, where an open-polygon rule counts 0).")
     for line in lines[:MAX_LISTED]:
         out(line)
     if len(lines) > MAX_LISTED:
@@ -202,6 +210,8 @@ def main(argv=None):
     ap.add_argument("outputs", nargs="+", help="GeoJSON outputs; the first is the reference")
     ap.add_argument("--points", help="the points CSV the outputs were computed from")
     ap.add_argument("--boundaries", help="the county polygons the outputs were computed from")
+    ap.add_argument("--max-rows", type=int, default=None,
+                    help="list at most this many differing counties (0: only say how many)")
     ap.add_argument("--border-scan", action="store_true",
                     help="look for border points around every county, not only differing ones")
     args = ap.parse_args(argv)
@@ -214,7 +224,7 @@ def main(argv=None):
         print(line, flush=True)
 
     try:
-        differing = compare(args.outputs, out)
+        differing = compare(args.outputs, out, args.max_rows)
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

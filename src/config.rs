@@ -571,7 +571,10 @@ impl RegionConfig {
         if !(f.density.seat_merge_m >= 0.0 && f.density.seat_merge_m.is_finite()) {
             return Err(self.err(
                 "density.seat_merge_m",
-                format!("expected a distance ≥ 0 in metres, found {}", f.density.seat_merge_m),
+                format!(
+                    "expected a distance ≥ 0 in metres, found {}",
+                    f.density.seat_merge_m
+                ),
             ));
         }
         if f.output.precision > 15 {
@@ -582,11 +585,17 @@ impl RegionConfig {
             if !is_file_safe(&b.id) {
                 return Err(self.err(
                     format!("belts[{i}].id"),
-                    format!("`{}`: expected letters, digits, `_` or `-` (it names a file)", b.id),
+                    format!(
+                        "`{}`: expected letters, digits, `_` or `-` (it names a file)",
+                        b.id
+                    ),
                 ));
             }
             if !ids.insert(b.id.as_str()) {
-                return Err(self.err(format!("belts[{i}].id"), format!("duplicate belt id `{}`", b.id)));
+                return Err(self.err(
+                    format!("belts[{i}].id"),
+                    format!("duplicate belt id `{}`", b.id),
+                ));
             }
         }
         for (i, r) in f.references.iter().enumerate() {
@@ -608,7 +617,11 @@ impl RegionConfig {
     /// [`Error::Config`] naming the key when a code matches no boundary, a belt or centre
     /// names a county outside the scope, a rule is malformed, or a county is selected twice
     /// in the scope.
-    pub fn resolve(&self, boundaries: &Boundaries, policy: Option<PartialPolicy>) -> Result<Region> {
+    pub fn resolve(
+        &self,
+        boundaries: &Boundaries,
+        policy: Option<PartialPolicy>,
+    ) -> Result<Region> {
         let f = &self.file;
         let policy = policy.unwrap_or(f.scope.partial_policy);
         let by_id: HashMap<&str, usize> = boundaries
@@ -626,13 +639,27 @@ impl RegionConfig {
         for (i, sel) in f.scope.members.iter().enumerate() {
             let key = format!("scope.members[{i}]");
             let universe: Vec<usize> = (0..boundaries.features.len()).collect();
-            let picked = self.select(&key, sel, boundaries, &by_id, &universe, "the boundary file")?;
-            let membership = if sel.partial { Membership::Partial } else { Membership::Full };
+            let picked = self.select(
+                &key,
+                sel,
+                boundaries,
+                &by_id,
+                &universe,
+                "the boundary file",
+            )?;
+            let membership = if sel.partial {
+                Membership::Partial
+            } else {
+                Membership::Full
+            };
             for b in picked {
                 if scope.insert(b, membership).is_some() {
                     return Err(self.err(
                         key.clone(),
-                        format!("county {} is selected by more than one scope rule", boundaries.features[b].id),
+                        format!(
+                            "county {} is selected by more than one scope rule",
+                            boundaries.features[b].id
+                        ),
                     ));
                 }
             }
@@ -655,7 +682,10 @@ impl RegionConfig {
         for (i, spec) in f.belts.iter().enumerate() {
             let key = format!("belts[{i}] ({})", spec.id);
             if spec.members.is_empty() {
-                return Err(self.err(format!("{key}.members"), "expected at least one member rule"));
+                return Err(self.err(
+                    format!("{key}.members"),
+                    "expected at least one member rule",
+                ));
             }
             let mut all = BTreeSet::new();
             for (j, sel) in spec.members.iter().enumerate() {
@@ -665,8 +695,14 @@ impl RegionConfig {
                         "`partial` belongs in scope.members only",
                     ));
                 }
-                let picked =
-                    self.select(&format!("{key}.members[{j}]"), sel, boundaries, &by_id, &in_scope, "the scope")?;
+                let picked = self.select(
+                    &format!("{key}.members[{j}]"),
+                    sel,
+                    boundaries,
+                    &by_id,
+                    &in_scope,
+                    "the scope",
+                )?;
                 all.extend(picked);
             }
             if !spec.enabled {
@@ -685,8 +721,14 @@ impl RegionConfig {
             let key = format!("centres[{i}] ({})", spec.id);
             let mut all = BTreeSet::new();
             for (j, sel) in spec.members.iter().enumerate() {
-                let picked =
-                    self.select(&format!("{key}.members[{j}]"), sel, boundaries, &by_id, &in_scope, "the scope")?;
+                let picked = self.select(
+                    &format!("{key}.members[{j}]"),
+                    sel,
+                    boundaries,
+                    &by_id,
+                    &in_scope,
+                    "the scope",
+                )?;
                 all.extend(picked);
             }
             let (members, _) = split_active(all, boundaries, &active);
@@ -731,7 +773,10 @@ impl RegionConfig {
                 if !feats.iter().any(|b| &b.prefecture_id == pref) {
                     return Err(self.err(
                         format!("{key}.prefecture"),
-                        format!("prefecture `{pref}` matches no boundary in {}", boundaries.path.display()),
+                        format!(
+                            "prefecture `{pref}` matches no boundary in {}",
+                            boundaries.path.display()
+                        ),
                     ));
                 }
                 for code in &sel.exclude {
@@ -746,7 +791,10 @@ impl RegionConfig {
                         None => {
                             return Err(self.err(
                                 format!("{key}.exclude"),
-                                format!("county `{code}` matches no boundary in {}", boundaries.path.display()),
+                                format!(
+                                    "county `{code}` matches no boundary in {}",
+                                    boundaries.path.display()
+                                ),
                             ));
                         }
                     }
@@ -771,17 +819,25 @@ impl RegionConfig {
             }
             (None, Some(codes)) => {
                 if sel.districts_only || !sel.exclude.is_empty() {
-                    return Err(self.err(key, "`districts_only` and `exclude` go with `prefecture`, not `counties`"));
+                    return Err(self.err(
+                        key,
+                        "`districts_only` and `exclude` go with `prefecture`, not `counties`",
+                    ));
                 }
                 if codes.is_empty() {
-                    return Err(self.err(format!("{key}.counties"), "expected at least one county id"));
+                    return Err(
+                        self.err(format!("{key}.counties"), "expected at least one county id")
+                    );
                 }
                 codes
                     .iter()
                     .map(|code| match by_id.get(code.as_str()) {
                         None => Err(self.err(
                             format!("{key}.counties"),
-                            format!("county `{code}` matches no boundary in {}", boundaries.path.display()),
+                            format!(
+                                "county `{code}` matches no boundary in {}",
+                                boundaries.path.display()
+                            ),
                         )),
                         Some(&b) if !in_universe(b) => Err(self.err(
                             format!("{key}.counties"),
@@ -803,7 +859,8 @@ fn split_active(
     boundaries: &Boundaries,
     active: &dyn Fn(&usize) -> bool,
 ) -> (Vec<usize>, Vec<usize>) {
-    let (mut kept, mut dropped): (Vec<usize>, Vec<usize>) = all.into_iter().partition(|b| active(b));
+    let (mut kept, mut dropped): (Vec<usize>, Vec<usize>) =
+        all.into_iter().partition(|b| active(b));
     let by_id = |a: &usize, b: &usize| boundaries.features[*a].id.cmp(&boundaries.features[*b].id);
     kept.sort_by(by_id);
     dropped.sort_by(by_id);
@@ -811,7 +868,10 @@ fn split_active(
 }
 
 fn is_file_safe(id: &str) -> bool {
-    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 impl Region {

@@ -102,7 +102,11 @@ impl<'a> CountyIndex<'a> {
 }
 
 /// Applies the border rule to the candidate counties.
-fn decide(boundaries: &Boundaries, c: Coord<f64>, candidates: impl Iterator<Item = usize>) -> Location {
+fn decide(
+    boundaries: &Boundaries,
+    c: Coord<f64>,
+    candidates: impl Iterator<Item = usize>,
+) -> Location {
     // (is_interior, index); better = interior first, then smaller id.
     let mut best: Option<(bool, usize)> = None;
     for i in candidates {
@@ -115,7 +119,8 @@ fn decide(boundaries: &Boundaries, c: Coord<f64>, candidates: impl Iterator<Item
             None => true,
             Some((best_interior, j)) => {
                 (interior && !best_interior)
-                    || (interior == best_interior && boundaries.features[i].id < boundaries.features[j].id)
+                    || (interior == best_interior
+                        && boundaries.features[i].id < boundaries.features[j].id)
             }
         };
         if better {
@@ -179,7 +184,13 @@ mod tests {
         let g = grid();
         let idx = CountyIndex::new(&g);
         let loc = idx.locate(Point::new(100.5, 30.5));
-        assert_eq!(loc, Location::In { boundary: 0, on_border: false });
+        assert_eq!(
+            loc,
+            Location::In {
+                boundary: 0,
+                on_border: false
+            }
+        );
     }
 
     #[test]
@@ -187,16 +198,34 @@ mod tests {
         let g = grid();
         let idx = CountyIndex::new(&g);
         // Edge x = 101 between "d" (index 0) and "b" (index 1): "b" < "d".
-        assert_eq!(idx.locate(Point::new(101.0, 30.5)), Location::In { boundary: 1, on_border: true });
+        assert_eq!(
+            idx.locate(Point::new(101.0, 30.5)),
+            Location::In {
+                boundary: 1,
+                on_border: true
+            }
+        );
         // The centre vertex is shared by all four: "a" (index 3) wins.
-        assert_eq!(idx.locate(Point::new(101.0, 31.0)), Location::In { boundary: 3, on_border: true });
+        assert_eq!(
+            idx.locate(Point::new(101.0, 31.0)),
+            Location::In {
+                boundary: 3,
+                on_border: true
+            }
+        );
     }
 
     #[test]
     fn outer_edge_belongs_to_its_county_and_beyond_is_outside() {
         let g = grid();
         let idx = CountyIndex::new(&g);
-        assert_eq!(idx.locate(Point::new(100.0, 30.2)), Location::In { boundary: 0, on_border: true });
+        assert_eq!(
+            idx.locate(Point::new(100.0, 30.2)),
+            Location::In {
+                boundary: 0,
+                on_border: true
+            }
+        );
         assert_eq!(idx.locate(Point::new(99.999, 30.2)), Location::Outside);
         assert_eq!(idx.locate(Point::new(105.0, 35.0)), Location::Outside);
     }
@@ -216,7 +245,10 @@ mod tests {
             let t = rng.next() * 2.0;
             let edge = [100.0, 101.0, 102.0][(rng.next() * 3.0) as usize];
             points.push(Point::new(edge, 30.0 + t));
-            points.push(Point::new(100.0 + t, [30.0, 31.0, 32.0][(rng.next() * 3.0) as usize]));
+            points.push(Point::new(
+                100.0 + t,
+                [30.0, 31.0, 32.0][(rng.next() * 3.0) as usize],
+            ));
         }
         for x in [100.0, 101.0, 102.0] {
             for y in [30.0, 31.0, 32.0] {
@@ -227,7 +259,11 @@ mod tests {
         for p in &points {
             let fast = idx.locate(*p);
             assert_eq!(fast, CountyIndex::locate_brute_force(&g, *p), "at {p:?}");
-            if let Location::In { boundary, on_border: b } = fast {
+            if let Location::In {
+                boundary,
+                on_border: b,
+            } = fast
+            {
                 // The chosen county really holds the point, and no county with a smaller id
                 // holds it at the same step of the rule.
                 let pos = g.features[boundary].geometry.coordinate_position(&p.0);
@@ -235,9 +271,16 @@ mod tests {
                 assert_eq!(b, pos == CoordPos::OnBoundary);
                 on_border += usize::from(b);
             } else {
-                assert!(g.features.iter().all(|f| f.geometry.coordinate_position(&p.0) == CoordPos::Outside));
+                assert!(
+                    g.features
+                        .iter()
+                        .all(|f| f.geometry.coordinate_position(&p.0) == CoordPos::Outside)
+                );
             }
         }
-        assert!(on_border >= 2_000, "the border cases were exercised: {on_border}");
+        assert!(
+            on_border >= 2_000,
+            "the border cases were exercised: {on_border}"
+        );
     }
 }

@@ -101,7 +101,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let opts = options(&args.input, Some(args.out.clone()), args.precision);
             let outcome = run(&opts).with_context(|| context(&args.input))?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&summary_json(outcome.results()))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&summary_json(outcome.results()))?
+                );
             } else {
                 print!("{}", report(&outcome));
                 let t = outcome.timings;
@@ -213,7 +216,11 @@ fn report(o: &Outcome) -> String {
                 belt.members.len(),
                 thousands(b.stats.area_km2, 0),
                 b.stats.towns_per_10k_km2,
-                if belt.spec.verified { "" } else { "  (unverified)" }
+                if belt.spec.verified {
+                    ""
+                } else {
+                    "  (unverified)"
+                }
             );
         }
     }
@@ -229,7 +236,9 @@ fn report(o: &Outcome) -> String {
 /// `185234.5` → `185,234.5`.
 fn thousands(v: f64, decimals: usize) -> String {
     let s = format!("{v:.decimals$}");
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
     let mut out = String::new();
     for (i, ch) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {

@@ -90,7 +90,10 @@ impl AreaStats {
         } else {
             0
         };
-        per_10k_km2(self.counts.sum_of(kinds).saturating_sub(merged), self.area_km2)
+        per_10k_km2(
+            self.counts.sum_of(kinds).saturating_sub(merged),
+            self.area_km2,
+        )
     }
 }
 

@@ -197,15 +197,22 @@ impl Analysis {
 ///
 /// Towns are located with `index` (built on `boundaries`); only member counties of `region`
 /// get figures, but every town is placed and kept.
-pub fn analyse(region: &Region, boundaries: &Boundaries, towns: &Towns, index: &CountyIndex<'_>) -> Analysis {
+pub fn analyse(
+    region: &Region,
+    boundaries: &Boundaries,
+    towns: &Towns,
+    index: &CountyIndex<'_>,
+) -> Analysis {
     let kinds = &region.density_kinds;
-    let member_of: BTreeMap<usize, Membership> =
-        region.members.iter().map(|m| (m.boundary, m.membership)).collect();
+    let member_of: BTreeMap<usize, Membership> = region
+        .members
+        .iter()
+        .map(|m| (m.boundary, m.membership))
+        .collect();
 
     // 1. Place every town.
-    let excluded_status = |s: &Option<String>| -> bool {
-        s.as_ref().is_some_and(|s| region_excludes(region, s))
-    };
+    let excluded_status =
+        |s: &Option<String>| -> bool { s.as_ref().is_some_and(|s| region_excludes(region, s)) };
     let mut results: Vec<TownResult> = towns
         .towns
         .iter()
@@ -227,7 +234,8 @@ pub fn analyse(region: &Region, boundaries: &Boundaries, towns: &Towns, index: &
         .collect();
 
     // 2. Merge county seats with a counted town of another density kind nearby.
-    let merge = region.seat_merge_m > 0.0 && kinds.contains(&TownKind::CountySeat) && kinds.len() > 1;
+    let merge =
+        region.seat_merge_m > 0.0 && kinds.contains(&TownKind::CountySeat) && kinds.len() > 1;
     let mut merged_examples = Vec::new();
     if merge {
         let mut by_county: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -241,7 +249,8 @@ pub fn analyse(region: &Region, boundaries: &Boundaries, towns: &Towns, index: &
         }
         for i in 0..results.len() {
             let t = &towns.towns[i];
-            let (Some(b), true, TownKind::CountySeat) = (results[i].location.boundary(), results[i].counted, t.kind)
+            let (Some(b), true, TownKind::CountySeat) =
+                (results[i].location.boundary(), results[i].counted, t.kind)
             else {
                 continue;
             };
@@ -276,17 +285,30 @@ pub fn analyse(region: &Region, boundaries: &Boundaries, towns: &Towns, index: &
                 }
             }
         }
-        if matches!(r.location, Location::In { on_border: true, .. }) {
+        if matches!(
+            r.location,
+            Location::In {
+                on_border: true,
+                ..
+            }
+        ) {
             totals.on_border += 1;
         }
         if !r.counted {
             totals.excluded_by_status += 1;
         }
-        if let (Placement::Member, true, Some(b)) = (r.placement, r.counted, r.location.boundary()) {
+        if let (Placement::Member, true, Some(b)) = (r.placement, r.counted, r.location.boundary())
+        {
             let e = counts.entry(b).or_default();
             e.0.add(t.kind);
             e.1 += u64::from(r.merged_seat);
-            e.2 += u64::from(matches!(r.location, Location::In { on_border: true, .. }));
+            e.2 += u64::from(matches!(
+                r.location,
+                Location::In {
+                    on_border: true,
+                    ..
+                }
+            ));
         }
     }
 
@@ -329,7 +351,10 @@ pub fn analyse(region: &Region, boundaries: &Boundaries, towns: &Towns, index: &
     // 5. Prefectures.
     let mut by_pref: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, c) in counties.iter().enumerate() {
-        by_pref.entry(&boundaries.features[c.boundary].prefecture_id).or_default().push(i);
+        by_pref
+            .entry(&boundaries.features[c.boundary].prefecture_id)
+            .or_default()
+            .push(i);
     }
     let prefectures = by_pref
         .into_iter()
@@ -349,9 +374,18 @@ pub fn analyse(region: &Region, boundaries: &Boundaries, towns: &Towns, index: &
     let mut belts = Vec::new();
     for (i, belt) in region.belts.iter().enumerate() {
         let stats = AreaStats::sum(belt.members.iter().map(|&b| stats_of(b)), kinds);
-        let outline = dissolve(belt.members.iter().map(|&b| &boundaries.features[b].geometry));
+        let outline = dissolve(
+            belt.members
+                .iter()
+                .map(|&b| &boundaries.features[b].geometry),
+        );
         let outline_area_km2 = area_km2(&outline);
-        check_outline(&mut warnings, &belt.spec.name_zh, stats.area_km2, outline_area_km2);
+        check_outline(
+            &mut warnings,
+            &belt.spec.name_zh,
+            stats.area_km2,
+            outline_area_km2,
+        );
         belts.push(BeltResult {
             belt: i,
             stats,
@@ -360,9 +394,18 @@ pub fn analyse(region: &Region, boundaries: &Boundaries, towns: &Towns, index: &
         });
     }
     let stats = AreaStats::sum(counties.iter().map(|c| &c.stats), kinds);
-    let outline = dissolve(counties.iter().map(|c| &boundaries.features[c.boundary].geometry));
+    let outline = dissolve(
+        counties
+            .iter()
+            .map(|c| &boundaries.features[c.boundary].geometry),
+    );
     let outline_area_km2 = area_km2(&outline);
-    check_outline(&mut warnings, &region.info.name_zh, stats.area_km2, outline_area_km2);
+    check_outline(
+        &mut warnings,
+        &region.info.name_zh,
+        stats.area_km2,
+        outline_area_km2,
+    );
     let references = region
         .references
         .iter()

@@ -30,7 +30,8 @@ impl Staging {
         fs::create_dir_all(out).map_err(|e| Error::io(out, "cannot create output folder", e))?;
         let dir = out.join(format!(".citybelt-staging-{}", std::process::id()));
         if dir.exists() {
-            fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, "cannot clear staging folder", e))?;
+            fs::remove_dir_all(&dir)
+                .map_err(|e| Error::io(&dir, "cannot clear staging folder", e))?;
         }
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "cannot create staging folder", e))?;
         Ok(Staging {
@@ -70,9 +71,11 @@ impl Staging {
         for rel in &self.files {
             let target = self.out.join(rel);
             if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create folder", e))?;
+                fs::create_dir_all(parent)
+                    .map_err(|e| Error::io(parent, "cannot create folder", e))?;
             }
-            fs::rename(self.dir.join(rel), &target).map_err(|e| Error::io(&target, "cannot move into place", e))?;
+            fs::rename(self.dir.join(rel), &target)
+                .map_err(|e| Error::io(&target, "cannot move into place", e))?;
             done.push(target);
         }
         self.committed = true;

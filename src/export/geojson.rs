@@ -18,7 +18,11 @@ pub fn write_collection(
     features: impl Iterator<Item = (Map<String, Value>, Geometry)>,
     precision: u8,
 ) -> io::Result<()> {
-    write!(w, "{{\"type\":\"FeatureCollection\",\"name\":{},\"features\":[", Value::from(name))?;
+    write!(
+        w,
+        "{{\"type\":\"FeatureCollection\",\"name\":{},\"features\":[",
+        Value::from(name)
+    )?;
     for (i, (props, geom)) in features.enumerate() {
         w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
         let feature = json!({
@@ -47,7 +51,12 @@ impl Geometry {
         let pos = |c: Coord<f64>| json!([round(c.x, scale), round(c.y, scale)]);
         let ring = |r: &LineString<f64>| Value::Array(r.0.iter().map(|&c| pos(c)).collect());
         let poly = |p: &Polygon<f64>| {
-            Value::Array(std::iter::once(p.exterior()).chain(p.interiors()).map(ring).collect())
+            Value::Array(
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(ring)
+                    .collect(),
+            )
         };
         match self {
             Geometry::Point(p) => json!({"type": "Point", "coordinates": pos(p.0)}),
@@ -95,7 +104,9 @@ pub(crate) fn put_stats(m: &mut Map<String, Value>, s: &AreaStats) {
 /// One feature per member county: ids, names, membership, area, counts, density, its belts
 /// (as `;`-separated ids and names, and one boolean `in_<belt id>` per belt), its centre and
 /// warnings.
-pub fn county_features(r: Results<'_>) -> impl Iterator<Item = (Map<String, Value>, Geometry)> + '_ {
+pub fn county_features(
+    r: Results<'_>,
+) -> impl Iterator<Item = (Map<String, Value>, Geometry)> + '_ {
     r.analysis.counties.iter().map(move |c| {
         let b = &r.boundaries.features[c.boundary];
         let mut m = Map::new();
@@ -106,15 +117,27 @@ pub fn county_features(r: Results<'_>) -> impl Iterator<Item = (Map<String, Valu
         m.insert("membership".into(), json!(c.membership.as_str()));
         put_stats(&mut m, &c.stats);
         let belts: Vec<_> = c.belts.iter().map(|&i| &r.region.belts[i].spec).collect();
-        m.insert("belts".into(), json!(join(belts.iter().map(|s| s.id.as_str()))));
-        m.insert("belt_names".into(), json!(join(belts.iter().map(|s| s.name_zh.as_str()))));
+        m.insert(
+            "belts".into(),
+            json!(join(belts.iter().map(|s| s.id.as_str()))),
+        );
+        m.insert(
+            "belt_names".into(),
+            json!(join(belts.iter().map(|s| s.name_zh.as_str()))),
+        );
         for (i, belt) in r.region.belts.iter().enumerate() {
             m.insert(format!("in_{}", belt.spec.id), json!(c.belts.contains(&i)));
         }
-        let centres: Vec<_> = c.centres.iter().map(|&i| &r.region.centres[i].spec).collect();
+        let centres: Vec<_> = c
+            .centres
+            .iter()
+            .map(|&i| &r.region.centres[i].spec)
+            .collect();
         m.insert(
             "centre".into(),
-            centres.first().map_or(Value::Null, |_| json!(join(centres.iter().map(|s| s.id.as_str())))),
+            centres.first().map_or(Value::Null, |_| {
+                json!(join(centres.iter().map(|s| s.id.as_str())))
+            }),
         );
         m.insert(
             "centre_level".into(),
@@ -129,37 +152,57 @@ pub fn county_features(r: Results<'_>) -> impl Iterator<Item = (Map<String, Valu
 /// county (or none), placement, whether it lay on a border, its belts and the source's other
 /// columns.
 pub fn town_features(r: Results<'_>) -> impl Iterator<Item = (Map<String, Value>, Geometry)> + '_ {
-    r.towns.towns.iter().zip(&r.analysis.towns).map(move |(t, res)| {
-        let mut m = Map::new();
-        m.insert("id".into(), json!(t.id));
-        m.insert("name".into(), json!(t.name));
-        m.insert("kind".into(), json!(t.kind.as_str()));
-        if let Some(s) = &t.status {
-            m.insert("status".into(), json!(s));
-        }
-        m.insert("counted".into(), json!(res.counted));
-        m.insert("merged_seat".into(), json!(res.merged_seat));
-        let county = res.location.boundary().map(|b| &r.boundaries.features[b]);
-        m.insert("county_adcode".into(), county.map_or(Value::Null, |c| json!(c.id)));
-        m.insert("county_name".into(), county.map_or(Value::Null, |c| json!(c.name)));
-        m.insert("placement".into(), json!(res.placement.as_str()));
-        m.insert(
-            "on_border".into(),
-            json!(matches!(res.location, Location::In { on_border: true, .. })),
-        );
-        let belts = res
-            .location
-            .boundary()
-            .and_then(|b| r.analysis.county_of(b))
-            .map(|c| join(c.belts.iter().map(|&i| r.region.belts[i].spec.id.as_str())))
-            .unwrap_or_default();
-        m.insert("belts".into(), json!(belts));
-        for (col, v) in r.towns.extra_columns.iter().zip(&t.extra) {
-            let key = if m.contains_key(col) { format!("src_{col}") } else { col.clone() };
-            m.insert(key, json!(v));
-        }
-        (m, Geometry::Point(t.position))
-    })
+    r.towns
+        .towns
+        .iter()
+        .zip(&r.analysis.towns)
+        .map(move |(t, res)| {
+            let mut m = Map::new();
+            m.insert("id".into(), json!(t.id));
+            m.insert("name".into(), json!(t.name));
+            m.insert("kind".into(), json!(t.kind.as_str()));
+            if let Some(s) = &t.status {
+                m.insert("status".into(), json!(s));
+            }
+            m.insert("counted".into(), json!(res.counted));
+            m.insert("merged_seat".into(), json!(res.merged_seat));
+            let county = res.location.boundary().map(|b| &r.boundaries.features[b]);
+            m.insert(
+                "county_adcode".into(),
+                county.map_or(Value::Null, |c| json!(c.id)),
+            );
+            m.insert(
+                "county_name".into(),
+                county.map_or(Value::Null, |c| json!(c.name)),
+            );
+            m.insert("placement".into(), json!(res.placement.as_str()));
+            m.insert(
+                "on_border".into(),
+                json!(matches!(
+                    res.location,
+                    Location::In {
+                        on_border: true,
+                        ..
+                    }
+                )),
+            );
+            let belts = res
+                .location
+                .boundary()
+                .and_then(|b| r.analysis.county_of(b))
+                .map(|c| join(c.belts.iter().map(|&i| r.region.belts[i].spec.id.as_str())))
+                .unwrap_or_default();
+            m.insert("belts".into(), json!(belts));
+            for (col, v) in r.towns.extra_columns.iter().zip(&t.extra) {
+                let key = if m.contains_key(col) {
+                    format!("src_{col}")
+                } else {
+                    col.clone()
+                };
+                m.insert(key, json!(v));
+            }
+            (m, Geometry::Point(t.position))
+        })
 }
 
 /// The dissolved belts: all of them (`only = None`) or one.
@@ -184,9 +227,18 @@ pub fn belt_features(
             m.insert("note".into(), json!(s.note));
             let members = belt.members.iter().map(|&i| &r.boundaries.features[i]);
             m.insert("n_members".into(), json!(belt.members.len()));
-            m.insert("members".into(), json!(join(members.clone().map(|c| c.id.as_str()))));
-            m.insert("member_names".into(), json!(join(members.map(|c| c.name.as_str()))));
-            let dropped = belt.dropped_partial.iter().map(|&i| r.boundaries.features[i].id.as_str());
+            m.insert(
+                "members".into(),
+                json!(join(members.clone().map(|c| c.id.as_str()))),
+            );
+            m.insert(
+                "member_names".into(),
+                json!(join(members.map(|c| c.name.as_str()))),
+            );
+            let dropped = belt
+                .dropped_partial
+                .iter()
+                .map(|&i| r.boundaries.features[i].id.as_str());
             m.insert("dropped_partial".into(), json!(join(dropped)));
             put_stats(&mut m, &b.stats);
             m.insert("outline_area_km2".into(), num(b.outline_area_km2, 3));
@@ -207,15 +259,30 @@ pub fn region_feature(r: Results<'_>) -> (Map<String, Value>, Geometry) {
     m.insert("n_members".into(), json!(reg.members.len()));
     m.insert(
         "n_partial".into(),
-        json!(r.analysis.counties.iter().filter(|c| c.membership == crate::config::Membership::Partial).count()),
+        json!(
+            r.analysis
+                .counties
+                .iter()
+                .filter(|c| c.membership == crate::config::Membership::Partial)
+                .count()
+        ),
     );
-    m.insert("density_kinds".into(), json!(join(reg.density_kinds.iter().map(|k| k.as_str()))));
+    m.insert(
+        "density_kinds".into(),
+        json!(join(reg.density_kinds.iter().map(|k| k.as_str()))),
+    );
     put_stats(&mut m, &a.stats);
     m.insert("outline_area_km2".into(), num(a.outline_area_km2, 3));
     for cmp in &a.references {
         let id = &reg.references[cmp.reference].id;
-        m.insert(format!("{id}_towns_per_10k_km2"), num(cmp.reference_towns_per_10k_km2, 3));
-        m.insert(format!("region_vs_{id}_towns_per_10k_km2"), num(cmp.region_towns_per_10k_km2, 3));
+        m.insert(
+            format!("{id}_towns_per_10k_km2"),
+            num(cmp.reference_towns_per_10k_km2, 3),
+        );
+        m.insert(
+            format!("region_vs_{id}_towns_per_10k_km2"),
+            num(cmp.region_towns_per_10k_km2, 3),
+        );
         m.insert(format!("ratio_to_{id}"), num(cmp.ratio, 3));
     }
     (m, Geometry::Area(a.outline.clone()))

@@ -10,7 +10,9 @@ mod summary;
 use std::path::{Path, PathBuf};
 
 pub use self::atomic::Staging;
-pub use self::geojson::{belt_features, county_features, region_feature, town_features, write_collection};
+pub use self::geojson::{
+    belt_features, county_features, region_feature, town_features, write_collection,
+};
 pub use self::summary::{summary_csv, summary_json};
 
 use crate::analyse::Analysis;
@@ -58,7 +60,9 @@ pub fn export(dir: &Path, results: Results<'_>, opts: &ExportOptions) -> Result<
     stage.write("counties.geojson", |w| {
         write_collection(w, "counties", county_features(results), p)
     })?;
-    stage.write("towns.geojson", |w| write_collection(w, "towns", town_features(results), p))?;
+    stage.write("towns.geojson", |w| {
+        write_collection(w, "towns", town_features(results), p)
+    })?;
     stage.write("belts.geojson", |w| {
         write_collection(w, "belts", belt_features(results, None), p)
     })?;

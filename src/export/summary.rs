@@ -31,25 +31,39 @@ pub fn summary_json(r: Results<'_>) -> Value {
     region.insert("n_members".into(), json!(an.counties.len()));
     region.insert(
         "partial_members".into(),
-        json!(an
-            .counties
-            .iter()
-            .filter(|c| c.membership == crate::config::Membership::Partial)
-            .map(|c| &feats[c.boundary].id)
-            .collect::<Vec<_>>()),
+        json!(
+            an.counties
+                .iter()
+                .filter(|c| c.membership == crate::config::Membership::Partial)
+                .map(|c| &feats[c.boundary].id)
+                .collect::<Vec<_>>()
+        ),
     );
     region.insert(
         "excluded_partial".into(),
-        json!(reg.excluded_partial.iter().map(|&b| &feats[b].id).collect::<Vec<_>>()),
+        json!(
+            reg.excluded_partial
+                .iter()
+                .map(|&b| &feats[b].id)
+                .collect::<Vec<_>>()
+        ),
     );
     region.insert(
         "density_kinds".into(),
-        json!(reg.density_kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()),
+        json!(
+            reg.density_kinds
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+        ),
     );
     region.insert("seat_merge_m".into(), json!(reg.seat_merge_m));
     region.insert("exclude_status".into(), json!(reg.exclude_status));
     region.extend(stats(&an.region.stats));
-    region.insert("outline_area_km2".into(), num(an.region.outline_area_km2, 3));
+    region.insert(
+        "outline_area_km2".into(),
+        num(an.region.outline_area_km2, 3),
+    );
     region.insert("outline_parts".into(), json!(an.region.outline.0.len()));
 
     let references: Vec<Value> = an
@@ -82,7 +96,15 @@ pub fn summary_json(r: Results<'_>) -> Value {
             m.insert("kind".into(), json!(s.kind.as_str()));
             m.insert("verified".into(), json!(s.verified));
             m.insert("source".into(), json!(s.source));
-            m.insert("members".into(), json!(belt.members.iter().map(|&i| &feats[i].id).collect::<Vec<_>>()));
+            m.insert(
+                "members".into(),
+                json!(
+                    belt.members
+                        .iter()
+                        .map(|&i| &feats[i].id)
+                        .collect::<Vec<_>>()
+                ),
+            );
             m.extend(stats(&b.stats));
             m.insert("outline_area_km2".into(), num(b.outline_area_km2, 3));
             Value::Object(m)
@@ -114,7 +136,12 @@ pub fn summary_json(r: Results<'_>) -> Value {
             m.insert("membership".into(), json!(c.membership.as_str()));
             m.insert(
                 "belts".into(),
-                json!(c.belts.iter().map(|&i| &reg.belts[i].spec.id).collect::<Vec<_>>()),
+                json!(
+                    c.belts
+                        .iter()
+                        .map(|&i| &reg.belts[i].spec.id)
+                        .collect::<Vec<_>>()
+                ),
             );
             m.extend(stats(&c.stats));
             Value::Object(m)
@@ -152,16 +179,41 @@ pub fn summary_json(r: Results<'_>) -> Value {
 /// in `region_ratio`, the region's density (counted with the reference's kinds) divided by it.
 pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    let mut header = vec!["level", "id", "name", "kind", "membership", "n_members", "area_km2"];
+    let mut header = vec![
+        "level",
+        "id",
+        "name",
+        "kind",
+        "membership",
+        "n_members",
+        "area_km2",
+    ];
     let kind_cols: Vec<String> = TownKind::ALL.iter().map(|k| format!("n_{k}")).collect();
     header.extend(kind_cols.iter().map(String::as_str));
-    header.extend(["seats_merged", "density_towns", "towns_per_10k_km2", "region_ratio"]);
+    header.extend([
+        "seats_merged",
+        "density_towns",
+        "towns_per_10k_km2",
+        "region_ratio",
+    ]);
     out.write_record(&header)?;
 
     let reg = r.region;
     let an = r.analysis;
-    let fmt = |v: f64, places: usize| if v.is_finite() { format!("{v:.places$}") } else { String::new() };
-    let row = |level: &str, id: &str, name: &str, kind: &str, membership: &str, n: usize, s: &AreaStats| {
+    let fmt = |v: f64, places: usize| {
+        if v.is_finite() {
+            format!("{v:.places$}")
+        } else {
+            String::new()
+        }
+    };
+    let row = |level: &str,
+               id: &str,
+               name: &str,
+               kind: &str,
+               membership: &str,
+               n: usize,
+               s: &AreaStats| {
         let mut rec = vec![
             level.to_owned(),
             id.to_owned(),
@@ -180,32 +232,73 @@ pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
         ]);
         rec
     };
-    out.write_record(row("region", &reg.info.id, &reg.info.name_zh, "region", reg.partial_policy.as_str(), an.counties.len(), &an.region.stats))?;
+    out.write_record(row(
+        "region",
+        &reg.info.id,
+        &reg.info.name_zh,
+        "region",
+        reg.partial_policy.as_str(),
+        an.counties.len(),
+        &an.region.stats,
+    ))?;
     for c in &an.region.references {
         let rf = &reg.references[c.reference];
         let mut rec = vec![
             "reference".to_owned(),
             rf.id.clone(),
             rf.name_zh.clone(),
-            rf.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+"),
+            rf.kinds
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
             String::new(),
             String::new(),
             fmt(rf.area_km2, 3),
         ];
         rec.extend(TownKind::ALL.iter().map(|_| String::new()));
-        rec.extend([String::new(), rf.towns.to_string(), fmt(c.reference_towns_per_10k_km2, 3), fmt(c.ratio, 3)]);
+        rec.extend([
+            String::new(),
+            rf.towns.to_string(),
+            fmt(c.reference_towns_per_10k_km2, 3),
+            fmt(c.ratio, 3),
+        ]);
         out.write_record(rec)?;
     }
     for b in &an.belts {
         let belt = &reg.belts[b.belt];
-        out.write_record(row("belt", &belt.spec.id, &belt.spec.name_zh, belt.spec.kind.as_str(), "", belt.members.len(), &b.stats))?;
+        out.write_record(row(
+            "belt",
+            &belt.spec.id,
+            &belt.spec.name_zh,
+            belt.spec.kind.as_str(),
+            "",
+            belt.members.len(),
+            &b.stats,
+        ))?;
     }
     for p in &an.prefectures {
-        out.write_record(row("prefecture", &p.id, &p.name, "prefecture", "", p.counties.len(), &p.stats))?;
+        out.write_record(row(
+            "prefecture",
+            &p.id,
+            &p.name,
+            "prefecture",
+            "",
+            p.counties.len(),
+            &p.stats,
+        ))?;
     }
     for c in &an.counties {
         let b = &r.boundaries.features[c.boundary];
-        out.write_record(row("county", &b.id, &b.name, "county", c.membership.as_str(), 1, &c.stats))?;
+        out.write_record(row(
+            "county",
+            &b.id,
+            &b.name,
+            "county",
+            c.membership.as_str(),
+            1,
+            &c.stats,
+        ))?;
     }
     out.flush()
 }

@@ -42,24 +42,46 @@ pub fn load_towns(input: &TownInput) -> Result<Towns> {
     let names: Vec<&str> = headers
         .iter()
         .enumerate()
-        .map(|(i, h)| if i == 0 { h.trim_start_matches('\u{feff}') } else { h })
+        .map(|(i, h)| {
+            if i == 0 {
+                h.trim_start_matches('\u{feff}')
+            } else {
+                h
+            }
+        })
         .collect();
     let column = |name: &str, role: &'static str| -> Result<usize> {
-        names.iter().position(|h| *h == name).ok_or_else(|| Error::MissingColumn {
-            path: path.to_owned(),
-            column: name.to_owned(),
-            role,
-            found: names.join(", "),
-        })
+        names
+            .iter()
+            .position(|h| *h == name)
+            .ok_or_else(|| Error::MissingColumn {
+                path: path.to_owned(),
+                column: name.to_owned(),
+                role,
+                found: names.join(", "),
+            })
     };
     let c_id = column(&input.id, "town id")?;
     let c_name = column(&input.name, "town name")?;
     let c_kind = column(&input.kind, "town kind")?;
     let c_lon = column(&input.lon, "longitude")?;
     let c_lat = column(&input.lat, "latitude")?;
-    let c_status = input.status.as_deref().map(|s| column(s, "status")).transpose()?;
-    let used = [Some(c_id), Some(c_name), Some(c_kind), Some(c_lon), Some(c_lat), c_status];
-    let extra_idx: Vec<usize> = (0..names.len()).filter(|i| !used.contains(&Some(*i))).collect();
+    let c_status = input
+        .status
+        .as_deref()
+        .map(|s| column(s, "status"))
+        .transpose()?;
+    let used = [
+        Some(c_id),
+        Some(c_name),
+        Some(c_kind),
+        Some(c_lon),
+        Some(c_lat),
+        c_status,
+    ];
+    let extra_idx: Vec<usize> = (0..names.len())
+        .filter(|i| !used.contains(&Some(*i)))
+        .collect();
 
     let mut towns = Vec::new();
     let mut record = csv::StringRecord::new();

@@ -28,7 +28,7 @@ use crate::model::{Boundaries, Boundary};
 /// ```
 /// use citybelt::config::BoundaryInput;
 /// let counties = citybelt::load::load_boundaries(&BoundaryInput::with_path("tests/fixtures/grid.geojson"))?;
-/// assert_eq!(counties.features.len(), 4);
+/// assert_eq!(counties.features.len(), 5);
 /// # Ok::<(), citybelt::Error>(())
 /// ```
 pub fn load_boundaries(input: &BoundaryInput) -> Result<Boundaries> {
@@ -49,9 +49,12 @@ fn parse_collection(path: &Path, doc: &Value, input: &BoundaryInput) -> Result<B
         location,
         message,
     };
-    let obj = doc
-        .as_object()
-        .ok_or_else(|| err("document".into(), format!("expected a JSON object, found {}", kind_of(doc))))?;
+    let obj = doc.as_object().ok_or_else(|| {
+        err(
+            "document".into(),
+            format!("expected a JSON object, found {}", kind_of(doc)),
+        )
+    })?;
     match obj.get("type").and_then(Value::as_str) {
         Some("FeatureCollection") => {}
         Some(other) => {
@@ -60,7 +63,12 @@ fn parse_collection(path: &Path, doc: &Value, input: &BoundaryInput) -> Result<B
                 format!("expected a FeatureCollection, found a {other}"),
             ));
         }
-        None => return Err(err("document".into(), "expected a FeatureCollection, found no `type`".into())),
+        None => {
+            return Err(err(
+                "document".into(),
+                "expected a FeatureCollection, found no `type`".into(),
+            ));
+        }
     }
     check_crs(path, obj)?;
     let features = obj
@@ -68,7 +76,10 @@ fn parse_collection(path: &Path, doc: &Value, input: &BoundaryInput) -> Result<B
         .and_then(Value::as_array)
         .ok_or_else(|| err("document".into(), "expected a `features` array".into()))?;
     if features.is_empty() {
-        return Err(err("document".into(), "the FeatureCollection has no features".into()));
+        return Err(err(
+            "document".into(),
+            "the FeatureCollection has no features".into(),
+        ));
     }
 
     let mut out = Vec::with_capacity(features.len());
@@ -83,7 +94,15 @@ fn parse_collection(path: &Path, doc: &Value, input: &BoundaryInput) -> Result<B
         let props = match fobj.get("properties") {
             Some(Value::Object(p)) => p,
             Some(Value::Null) | None => &empty,
-            Some(other) => return Err(err(loc, format!("expected `properties` to be an object, found {}", kind_of(other)))),
+            Some(other) => {
+                return Err(err(
+                    loc,
+                    format!(
+                        "expected `properties` to be an object, found {}",
+                        kind_of(other)
+                    ),
+                ));
+            }
         };
         let prop = |field: &str, role: &str| -> Result<String> {
             property(props, field).ok_or_else(|| Error::BadValue {
@@ -91,7 +110,9 @@ fn parse_collection(path: &Path, doc: &Value, input: &BoundaryInput) -> Result<B
                 location: loc.clone(),
                 field: field.to_owned(),
                 expected: format!("a non-empty string or integer ({role})"),
-                found: props.get(field).map_or_else(|| "nothing".to_owned(), Value::to_string),
+                found: props
+                    .get(field)
+                    .map_or_else(|| "nothing".to_owned(), Value::to_string),
             })
         };
         let id = prop(&input.id, "county id")?;
@@ -101,7 +122,12 @@ fn parse_collection(path: &Path, doc: &Value, input: &BoundaryInput) -> Result<B
         let geometry = fobj
             .get("geometry")
             .filter(|g| !g.is_null())
-            .ok_or_else(|| err(loc.clone(), "expected a Polygon or MultiPolygon geometry, found none".into()))?;
+            .ok_or_else(|| {
+                err(
+                    loc.clone(),
+                    "expected a Polygon or MultiPolygon geometry, found none".into(),
+                )
+            })?;
         let geometry = parse_geometry(path, &loc, geometry)?.orient(Direction::Default);
         if let Some(&first) = seen.get(&id) {
             return Err(Error::DuplicateId {
@@ -137,7 +163,9 @@ fn property(props: &Map<String, Value>, field: &str) -> Option<String> {
 
 /// Refuses a legacy `crs` member that names anything but WGS84 lon/lat.
 fn check_crs(path: &Path, obj: &Map<String, Value>) -> Result<()> {
-    let Some(crs) = obj.get("crs") else { return Ok(()) };
+    let Some(crs) = obj.get("crs") else {
+        return Ok(());
+    };
     let name = crs
         .pointer("/properties/name")
         .and_then(Value::as_str)
@@ -155,7 +183,9 @@ fn check_crs(path: &Path, obj: &Map<String, Value>) -> Result<()> {
         Err(Error::GeoJson {
             path: path.to_owned(),
             location: "document".into(),
-            message: format!("unsupported `crs` `{name}`: expected WGS84 lon/lat (CRS84 or EPSG:4326)"),
+            message: format!(
+                "unsupported `crs` `{name}`: expected WGS84 lon/lat (CRS84 or EPSG:4326)"
+            ),
         })
     }
 }
@@ -177,11 +207,17 @@ fn parse_geometry(path: &Path, loc: &str, g: &Value) -> Result<MultiPolygon<f64>
             .iter()
             .map(|p| {
                 p.as_array()
-                    .ok_or_else(|| err("expected each MultiPolygon part to be an array of rings".into()))
+                    .ok_or_else(|| {
+                        err("expected each MultiPolygon part to be an array of rings".into())
+                    })
                     .and_then(|rings| parse_polygon(path, loc, rings))
             })
             .collect::<Result<Vec<_>>>()?,
-        other => return Err(err(format!("expected a Polygon or MultiPolygon geometry, found {other}"))),
+        other => {
+            return Err(err(format!(
+                "expected a Polygon or MultiPolygon geometry, found {other}"
+            )));
+        }
     };
     if polygons.is_empty() {
         return Err(err(format!("{gtype} geometry is empty")));
@@ -200,7 +236,10 @@ fn parse_polygon(path: &Path, loc: &str, rings: &[Value]) -> Result<Polygon<f64>
             .as_array()
             .ok_or_else(|| err("expected a ring to be an array of positions".into()))?;
         if pts.len() < 4 {
-            return Err(err(format!("expected a ring of at least 4 positions, found {}", pts.len())));
+            return Err(err(format!(
+                "expected a ring of at least 4 positions, found {}",
+                pts.len()
+            )));
         }
         pts.iter()
             .map(|p| parse_position(path, loc, p))
@@ -222,9 +261,14 @@ fn parse_position(path: &Path, loc: &str, p: &Value) -> Result<Coord<f64>> {
         expected: "a position [lon, lat] with -180 ≤ lon ≤ 180 and -90 ≤ lat ≤ 90".into(),
         found,
     };
-    let arr = p.as_array().filter(|a| a.len() >= 2).ok_or_else(|| bad(p.to_string()))?;
+    let arr = p
+        .as_array()
+        .filter(|a| a.len() >= 2)
+        .ok_or_else(|| bad(p.to_string()))?;
     match (arr[0].as_f64(), arr[1].as_f64()) {
-        (Some(x), Some(y)) if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) => Ok(Coord { x, y }),
+        (Some(x), Some(y)) if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) => {
+            Ok(Coord { x, y })
+        }
         _ => Err(bad(p.to_string())),
     }
 }
