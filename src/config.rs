@@ -883,3 +883,209 @@ impl Region {
             .map(|m| m.membership)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::load_boundaries;
+
+    const HEAD: &str = r#"
+[region]
+id = "t"
+name_zh = "测试"
+name_en = "Test"
+[inputs.boundaries]
+path = "grid.geojson"
+[inputs.towns]
+path = "grid_towns.csv"
+[density]
+kinds = ["county_seat", "town"]
+"#;
+
+    fn grid() -> Boundaries {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/grid.geojson");
+        load_boundaries(&BoundaryInput::with_path(path)).unwrap()
+    }
+
+    fn resolve(rest: &str) -> Result<Region> {
+        let cfg = RegionConfig::from_toml("test.toml", &format!("{HEAD}{rest}"))?;
+        cfg.resolve(&grid(), None)
+    }
+
+    fn config_error(rest: &str) -> String {
+        match resolve(rest) {
+            Err(e @ (Error::Config { .. } | Error::ConfigSyntax { .. })) => {
+                let mut msg = e.to_string();
+                if let Some(src) = std::error::Error::source(&e) {
+                    msg.push_str(&format!(": {src}"));
+                }
+                msg
+            }
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
+
+    fn ids(g: &Boundaries, idx: &[usize]) -> Vec<String> {
+        idx.iter().map(|&i| g.features[i].id.clone()).collect()
+    }
+
+    #[test]
+    fn prefecture_with_exclusion_and_partial_members() {
+        let r = resolve(
+            r#"[scope]
+members = [{ prefecture = "110000", exclude = ["110121"] }, { counties = ["120121"], partial = true }]"#,
+        )
+        .unwrap();
+        let g = grid();
+        let got: Vec<(String, Membership)> = r
+            .members
+            .iter()
+            .map(|m| (g.features[m.boundary].id.clone(), m.membership))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("110101".into(), Membership::Full),
+                ("120121".into(), Membership::Partial)
+            ]
+        );
+    }
+
+    #[test]
+    fn exclude_policy_drops_partial_members_from_belts() {
+        let cfg = RegionConfig::from_toml(
+            "t.toml",
+            &format!(
+                r#"{HEAD}[scope]
+members = [{{ prefecture = "110000" }}, {{ prefecture = "120000", partial = true }}]
+[[belts]]
+id = "b"
+name_zh = "带"
+name_en = "b"
+kind = "belt"
+source = "s"
+verified = false
+members = [{{ prefecture = "120000" }}, {{ counties = ["110101"] }}]"#
+            ),
+        )
+        .unwrap();
+        let g = grid();
+        let r = cfg.resolve(&g, Some(PartialPolicy::Exclude)).unwrap();
+        assert_eq!(ids(&g, &r.belts[0].members), ["110101"]);
+        assert_eq!(ids(&g, &r.belts[0].dropped_partial), ["120101", "120121"]);
+        let r = cfg.resolve(&g, Some(PartialPolicy::Include)).unwrap();
+        assert_eq!(ids(&g, &r.belts[0].members), ["110101", "120101", "120121"]);
+    }
+
+    #[test]
+    fn districts_only_keeps_names_ending_in_qu() {
+        let r = resolve(
+            r#"[scope]
+members = [{ prefecture = "110000", districts_only = true }]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            ids(
+                &grid(),
+                &r.members.iter().map(|m| m.boundary).collect::<Vec<_>>()
+            ),
+            ["110101"]
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_its_line() {
+        let msg = config_error(
+            "[scope]\nmembers = [{ prefecture = \"110000\" }]\npartial_polcy = \"include\"\n",
+        );
+        assert!(msg.contains("partial_polcy"), "{msg}");
+        assert!(msg.contains("line"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_member_code_names_the_code_and_the_belt() {
+        let msg = config_error(
+            r#"[scope]
+members = [{ prefecture = "110000" }]
+[[belts]]
+id = "zone"
+name_zh = "区"
+name_en = "z"
+kind = "dense_zone"
+source = "s"
+verified = false
+members = [{ counties = ["999999"] }]"#,
+        );
+        assert!(
+            msg.contains("999999") && msg.contains("belts[0] (zone)"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn belt_member_outside_the_scope_is_an_error() {
+        let msg = config_error(
+            r#"[scope]
+members = [{ prefecture = "110000" }]
+[[belts]]
+id = "zone"
+name_zh = "区"
+name_en = "z"
+kind = "dense_zone"
+source = "s"
+verified = false
+members = [{ counties = ["130101"] }]"#,
+        );
+        assert!(
+            msg.contains("130101") && msg.contains("not in the scope"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn malformed_rules_are_errors() {
+        for (rest, needle) in [
+            (
+                r#"members = [{ prefecture = "110000", counties = ["110101"] }]"#,
+                "exactly one of",
+            ),
+            (
+                r#"members = [{ counties = ["110101"], districts_only = true }]"#,
+                "go with `prefecture`",
+            ),
+            (
+                r#"members = [{ prefecture = "110000", exclude = ["120101"] }]"#,
+                "not in prefecture",
+            ),
+            (
+                r#"members = [{ prefecture = "990000" }]"#,
+                "matches no boundary",
+            ),
+            (
+                r#"members = [{ prefecture = "110000" }, { counties = ["110101"] }]"#,
+                "more than one scope rule",
+            ),
+        ] {
+            let msg = config_error(&format!("[scope]\n{rest}"));
+            assert!(msg.contains(needle), "`{rest}` gave: {msg}");
+        }
+    }
+
+    #[test]
+    fn unknown_town_kind_and_bad_policy_are_syntax_errors() {
+        let text = format!("{HEAD}[scope]\nmembers = [{{ prefecture = \"110000\" }}]");
+        let bad_kind = text.replace("\"town\"]", "\"village\"]");
+        let e = RegionConfig::from_toml("t.toml", &bad_kind).unwrap_err();
+        assert!(
+            std::error::Error::source(&e)
+                .unwrap()
+                .to_string()
+                .contains("unknown town kind `village`")
+        );
+        let bad_policy = text.replace("[scope]\n", "[scope]\npartial_policy = \"half\"\n");
+        assert!(matches!(
+            RegionConfig::from_toml("t.toml", &bad_policy),
+            Err(Error::ConfigSyntax { .. })
+        ));
+    }
+}

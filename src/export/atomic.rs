@@ -67,13 +67,24 @@ impl Staging {
     /// Renames every staged file into place and removes the staging folder. Returns the
     /// final paths.
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
-        let mut done = Vec::with_capacity(self.files.len());
+        // First make sure every target can be taken, so that a problem (a folder where a file
+        // goes, a file where a folder goes) stops the run before anything is moved.
         for rel in &self.files {
             let target = self.out.join(rel);
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent)
                     .map_err(|e| Error::io(parent, "cannot create folder", e))?;
             }
+            if target.is_dir() {
+                return Err(Error::Output {
+                    path: target,
+                    message: "is a folder; expected a file or nothing".into(),
+                });
+            }
+        }
+        let mut done = Vec::with_capacity(self.files.len());
+        for rel in &self.files {
+            let target = self.out.join(rel);
             fs::rename(self.dir.join(rel), &target)
                 .map_err(|e| Error::io(&target, "cannot move into place", e))?;
             done.push(target);

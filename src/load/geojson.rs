@@ -105,14 +105,26 @@ fn parse_collection(path: &Path, doc: &Value, input: &BoundaryInput) -> Result<B
             }
         };
         let prop = |field: &str, role: &str| -> Result<String> {
+            if !props.contains_key(field) {
+                let have: Vec<&str> = props.keys().map(String::as_str).collect();
+                return Err(err(
+                    loc.clone(),
+                    format!(
+                        "missing property `{field}` ({role}); the feature has: {}",
+                        if have.is_empty() {
+                            "no properties".to_owned()
+                        } else {
+                            have.join(", ")
+                        }
+                    ),
+                ));
+            }
             property(props, field).ok_or_else(|| Error::BadValue {
                 path: path.to_owned(),
                 location: loc.clone(),
                 field: field.to_owned(),
                 expected: format!("a non-empty string or integer ({role})"),
-                found: props
-                    .get(field)
-                    .map_or_else(|| "nothing".to_owned(), Value::to_string),
+                found: props[field].to_string(),
             })
         };
         let id = prop(&input.id, "county id")?;
