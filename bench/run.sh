@@ -14,7 +14,8 @@
 #          BENCH_BORDER_CHECK=1     also run every tool once on 2,000 points
 #                                   that lie exactly on boundaries (0 = skip)
 #          BENCH_TIMEOUT=1800       seconds before one run is killed
-#          BENCH_SKIP_BUILD=1       use the existing target/release/citybelt
+#          BENCH_SKIP_BUILD=1       do not run `cargo build --release` first
+#          BENCH_CITYBELT=<path>    citybelt binary (default target/release/citybelt)
 # Writes:  target/bench-data/points_N.csv   (generated once, deterministic)
 #          target/bench-out/N/<tool>_runK.{geojson,json,time,err}
 #          bench/RESULTS.md                 (tables, machine, versions, checks)
@@ -34,7 +35,7 @@ VENV="$ROOT/target/bench-venv"
 PY="$VENV/bin/python"
 DATA="$ROOT/target/bench-data"
 OUT="$ROOT/target/bench-out"
-CITYBELT="$ROOT/target/release/citybelt"
+CITYBELT="${BENCH_CITYBELT:-$ROOT/target/release/citybelt}"
 
 for n in "${SIZES[@]}"; do
     [[ "$n" =~ ^[0-9]+$ ]] || { echo "run.sh: size '$n' is not a number" >&2; exit 2; }
@@ -136,7 +137,8 @@ for n in "${SIZES[@]}"; do
     done
     if [ "${#firsts[@]}" -ge 1 ]; then
         "$PY" "$ROOT/bench/compare_counts.py" "${firsts[@]}" \
-            --points "$points" --boundaries "$BOUNDARIES" >"$dir/compare.txt" 2>&1 || true
+            --points "$points" --boundaries "$BOUNDARIES" --border-scan \
+            >"$dir/compare.txt" 2>&1 || true
         cat "$dir/compare.txt" >&2
     fi
 done

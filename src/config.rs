@@ -599,7 +599,7 @@ impl RegionConfig {
             }
         }
         for (i, r) in f.references.iter().enumerate() {
-            if r.kinds.is_empty() || r.towns == 0 || !(r.area_km2 > 0.0) {
+            if r.kinds.is_empty() || r.towns == 0 || r.area_km2.is_nan() || r.area_km2 <= 0.0 {
                 return Err(self.err(
                     format!("references[{i}] ({})", r.id),
                     "expected non-empty kinds, towns > 0 and area_km2 > 0",

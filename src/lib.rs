@@ -42,3 +42,8 @@ pub mod model;
 pub mod pipeline;
 
 pub use error::{Error, Result};
+
+/// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

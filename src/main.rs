@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use citybelt::config::PartialPolicy;
@@ -99,7 +98,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => {
             let opts = options(&args.input, Some(args.out.clone()), args.precision);
-            let outcome = run(&opts).with_context(|| context(&args.input))?;
+            let outcome = run(&opts)?;
             if args.json {
                 println!(
                     "{}",
@@ -120,7 +119,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Check(input) => {
-            let outcome = run(&options(&input, None, None)).with_context(|| context(&input))?;
+            let outcome = run(&options(&input, None, None))?;
             print!("{}", report(&outcome));
             println!("Configuration and inputs are valid; nothing was written.");
         }
@@ -137,10 +136,6 @@ fn options(input: &InputArgs, out: Option<PathBuf>, precision: Option<u8>) -> Ru
         out,
         precision,
     }
-}
-
-fn context(input: &InputArgs) -> String {
-    format!("analysing the region of {}", input.region.display())
 }
 
 /// The short human report.
@@ -195,8 +190,8 @@ fn report(o: &Outcome) -> String {
         let kinds: Vec<&str> = rf.kinds.iter().map(|k| k.name_zh()).collect();
         let _ = writeln!(
             r,
-            "  vs {:<8}  {:.1} ({}, {}) → region {:.1}, {:.2}×",
-            rf.name_zh,
+            "  vs {} {:.1} ({}, {}) → region {:.1}, {:.2}×",
+            pad(&rf.name_zh, 9),
             c.reference_towns_per_10k_km2,
             kinds.join(" + "),
             rf.year,
@@ -210,8 +205,8 @@ fn report(o: &Outcome) -> String {
             let belt = &reg.belts[b.belt];
             let _ = writeln!(
                 r,
-                "  {:<16} {:<10} {:>3} counties {:>10} km² {:>7.1}{}",
-                belt.spec.name_zh,
+                "  {} {:<10} {:>3} counties {:>10} km² {:>7.1}{}",
+                pad(&belt.spec.name_zh, 16),
                 belt.spec.kind.as_str(),
                 belt.members.len(),
                 thousands(b.stats.area_km2, 0),
@@ -231,6 +226,21 @@ fn report(o: &Outcome) -> String {
         }
     }
     r
+}
+
+/// Pads `s` with spaces to `width` terminal columns, counting CJK characters as two.
+fn pad(s: &str, width: usize) -> String {
+    let cols: usize = s
+        .chars()
+        .map(|c| {
+            if ('\u{2E80}'..='\u{FFEF}').contains(&c) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(cols)))
 }
 
 /// `185234.5` → `185,234.5`.

@@ -239,18 +239,14 @@ pub fn analyse(
     let mut merged_examples = Vec::new();
     if merge {
         let mut by_county: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for (i, r) in results.iter().enumerate() {
-            let t = &towns.towns[i];
-            if r.counted && t.kind != TownKind::CountySeat && kinds.contains(&t.kind) {
-                if let Some(b) = r.location.boundary() {
-                    by_county.entry(b).or_default().push(i);
-                }
+        for (i, (r, t)) in results.iter().zip(&towns.towns).enumerate() {
+            let candidate = r.counted && t.kind != TownKind::CountySeat && kinds.contains(&t.kind);
+            if let (true, Some(b)) = (candidate, r.location.boundary()) {
+                by_county.entry(b).or_default().push(i);
             }
         }
-        for i in 0..results.len() {
-            let t = &towns.towns[i];
-            let (Some(b), true, TownKind::CountySeat) =
-                (results[i].location.boundary(), results[i].counted, t.kind)
+        for (r, t) in results.iter_mut().zip(&towns.towns) {
+            let (Some(b), true, TownKind::CountySeat) = (r.location.boundary(), r.counted, t.kind)
             else {
                 continue;
             };
@@ -258,7 +254,7 @@ pub fn analyse(
                 Haversine.distance(t.position, towns.towns[j].position) <= region.seat_merge_m
             });
             if let Some(&j) = near {
-                results[i].merged_seat = true;
+                r.merged_seat = true;
                 if merged_examples.len() < 3 && member_of.contains_key(&b) {
                     merged_examples.push(format!("{} = {}", t.name, towns.towns[j].name));
                 }
