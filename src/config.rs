@@ -99,10 +99,10 @@ pub struct BoundaryInput {
     /// Property holding the county name.
     #[serde(default = "BoundaryInput::default_name")]
     pub name: String,
-    /// Property holding the prefecture id.
+    /// Property holding the prefecture id; empty when the file has none.
     #[serde(default = "BoundaryInput::default_prefecture_id")]
     pub prefecture_id: String,
-    /// Property holding the prefecture name.
+    /// Property holding the prefecture name; empty when the file has none.
     #[serde(default = "BoundaryInput::default_prefecture_name")]
     pub prefecture_name: String,
 }

@@ -105,6 +105,10 @@ fn parse_collection(path: &Path, doc: &Value, input: &BoundaryInput) -> Result<B
             }
         };
         let prop = |field: &str, role: &str| -> Result<String> {
+            if field.is_empty() {
+                // An empty property name means "not in this file" (e.g. no prefectures).
+                return Ok(String::new());
+            }
             if !props.contains_key(field) {
                 let have: Vec<&str> = props.keys().map(String::as_str).collect();
                 return Err(err(

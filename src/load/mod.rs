@@ -7,5 +7,5 @@
 mod csv;
 mod geojson;
 
-pub use self::csv::load_towns;
+pub use self::csv::{TownReader, load_towns};
 pub use self::geojson::load_boundaries;
