@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use citybelt::config::PartialPolicy;
+use citybelt::config::{BoundaryInput, PartialPolicy};
 use citybelt::export::summary_json;
 use citybelt::model::TownKind;
-use citybelt::pipeline::{Outcome, RunOptions, run};
+use citybelt::pipeline::{CountOptions, Outcome, RunOptions, count, run};
 
 /// Exit code for data and file errors.
 const EXIT_DATA: u8 = 1;
@@ -31,6 +31,46 @@ enum Command {
     Run(RunArgs),
     /// Validate the configuration and inputs and print what a run would count; write nothing.
     Check(InputArgs),
+    /// Count points (millions of them) into polygons: per polygon the count, geodesic area and
+    /// density, written as GeoJSON. Needs no region configuration.
+    Count(CountArgs),
+}
+
+#[derive(Args)]
+struct CountArgs {
+    /// Polygons (GeoJSON FeatureCollection, WGS84).
+    #[arg(long, value_name = "FILE")]
+    boundaries: PathBuf,
+    /// Points (CSV with a header row, WGS84 lon/lat).
+    #[arg(long, value_name = "FILE")]
+    points: PathBuf,
+    /// Output GeoJSON file.
+    #[arg(long, short, value_name = "FILE", default_value = "counts.geojson")]
+    out: PathBuf,
+    /// Property holding each polygon's unique id.
+    #[arg(long, value_name = "NAME", default_value = "adcode")]
+    id_field: String,
+    /// Property holding each polygon's name.
+    #[arg(long, value_name = "NAME", default_value = "name")]
+    name_field: String,
+    /// Longitude column of the points.
+    #[arg(long, value_name = "NAME", default_value = "lon")]
+    lon: String,
+    /// Latitude column of the points.
+    #[arg(long, value_name = "NAME", default_value = "lat")]
+    lat: String,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    threads: usize,
+    /// Cells of the location grid (0 = none; default: 4 million from 16 MB of points on).
+    #[arg(long, value_name = "N")]
+    grid_cells: Option<usize>,
+    /// Coordinate decimals in the output.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u8).range(0..=15))]
+    precision: u8,
+    /// Print the timings and totals as JSON instead of the text report.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -118,6 +158,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::Count(args) => count_command(&args)?,
         Command::Check(input) => {
             let outcome = run(&options(&input, None, None))?;
             print!("{}", report(&outcome));
@@ -136,6 +177,92 @@ fn options(input: &InputArgs, out: Option<PathBuf>, precision: Option<u8>) -> Ru
         out,
         precision,
     }
+}
+
+fn count_command(args: &CountArgs) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let opts = CountOptions {
+        boundaries: BoundaryInput {
+            path: args.boundaries.clone(),
+            id: args.id_field.clone(),
+            name: args.name_field.clone(),
+            prefecture_id: String::new(),
+            prefecture_name: String::new(),
+        },
+        points: args.points.clone(),
+        lon: args.lon.clone(),
+        lat: args.lat.clone(),
+        out: Some(args.out.clone()),
+        precision: args.precision,
+        threads: args.threads,
+        grid_cells: args.grid_cells,
+    };
+    // A progress bar on stderr, only for a person at a terminal.
+    let bar = (!args.json && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} counting points {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .expect("a valid template"),
+        );
+        bar
+    });
+    let started = std::time::Instant::now();
+    let outcome = count(&opts, &|done, total| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    });
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let outcome = outcome?;
+    let total_s = started.elapsed().as_secs_f64();
+    let t = outcome.timings;
+    let c = &outcome.counts;
+    if args.json {
+        let v = serde_json::json!({
+            "tool": "citybelt",
+            "version": env!("CARGO_PKG_VERSION"),
+            "points": c.points,
+            "polygons": outcome.boundaries.features.len(),
+            "inside": c.points - c.outside,
+            "outside": c.outside,
+            "on_border": c.on_border,
+            "threads": outcome.threads,
+            "grid": outcome.grid,
+            "total_s": total_s,
+            "load_s": t.load.as_secs_f64(),
+            "index_s": t.index.as_secs_f64(),
+            "join_s": t.count.as_secs_f64(),
+            "area_s": t.area.as_secs_f64(),
+            "write_s": t.export.as_secs_f64(),
+            "out": args.out.display().to_string(),
+        });
+        println!("{v}");
+    } else {
+        let secs = t.count.as_secs_f64();
+        println!(
+            "{} points into {} polygons: {} inside ({} on a border), {} outside",
+            c.points,
+            outcome.boundaries.features.len(),
+            c.points - c.outside,
+            c.on_border,
+            c.outside
+        );
+        println!(
+            "located in {:.2} s ({:.1} million points/s, {} threads{}); total {:.2} s; wrote {}",
+            secs,
+            c.points as f64 / secs.max(1e-9) / 1e6,
+            outcome.threads,
+            if outcome.grid { ", grid" } else { "" },
+            total_s,
+            args.out.display()
+        );
+    }
+    Ok(())
 }
 
 /// The short human report.

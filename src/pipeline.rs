@@ -1,14 +1,15 @@
-//! The whole job in one call: load → resolve the region → index → analyse → export.
+//! The jobs in one call each: [`run`] (load → resolve the region → index → analyse → export)
+//! and [`count`] (points by the million into any polygons).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::analyse::{Analysis, analyse};
-use crate::config::{PartialPolicy, Region, RegionConfig};
+use crate::analyse::{Analysis, PointCounts, analyse, area_km2, count_points};
+use crate::config::{BoundaryInput, PartialPolicy, Region, RegionConfig};
 use crate::error::Result;
-use crate::export::{ExportOptions, Results, export};
+use crate::export::{ExportOptions, Results, export, export_counts};
 use crate::index::CountyIndex;
-use crate::load::{load_boundaries, load_towns};
+use crate::load::{PointBlocks, load_boundaries, load_towns};
 use crate::model::{Boundaries, Towns};
 
 /// What to run. Only `config` is required; the other fields override the configuration.
@@ -128,4 +129,175 @@ pub fn run(opts: &RunOptions) -> Result<Outcome> {
         export: t4 - t3,
     };
     Ok(outcome)
+}
+
+/// What to count: the "count points in polygon" job for any boundary layer and any number of
+/// points.
+#[derive(Debug, Clone)]
+pub struct CountOptions {
+    /// The polygons and their id and name properties (prefecture properties may be empty).
+    pub boundaries: BoundaryInput,
+    /// CSV of points with a header row.
+    pub points: PathBuf,
+    /// Longitude column (WGS84 degrees).
+    pub lon: String,
+    /// Latitude column (WGS84 degrees).
+    pub lat: String,
+    /// GeoJSON file to write; `None` writes nothing.
+    pub out: Option<PathBuf>,
+    /// Coordinate decimals of the output.
+    pub precision: u8,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Cells of the location grid; `None` chooses by the size of the point file (a grid pays
+    /// from about a million points).
+    pub grid_cells: Option<usize>,
+}
+
+/// Wall time of each stage of [`count`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CountTimings {
+    /// Reading the boundaries.
+    pub load: Duration,
+    /// Building the R-tree, the prepared polygons and the grid.
+    pub index: Duration,
+    /// Reading, parsing and locating every point (overlapped on all threads).
+    pub count: Duration,
+    /// Geodesic areas.
+    pub area: Duration,
+    /// Writing the output.
+    pub export: Duration,
+}
+
+/// What [`count`] produced.
+#[derive(Debug, Clone)]
+pub struct CountOutcome {
+    /// The boundaries.
+    pub boundaries: Boundaries,
+    /// The counts.
+    pub counts: PointCounts,
+    /// Geodesic area of each boundary.
+    ///
+    /// # Units
+    /// km²
+    pub areas_km2: Vec<f64>,
+    /// Whether the location grid was used.
+    pub grid: bool,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Files written.
+    pub written: Vec<PathBuf>,
+    /// Stage timings.
+    pub timings: CountTimings,
+}
+
+/// Point files from this size on get a location grid.
+///
+/// # Units
+/// bytes
+const GRID_FROM_BYTES: u64 = 16 << 20;
+/// Cells of the automatic location grid.
+const GRID_CELLS: usize = 4_000_000;
+
+/// Counts points into polygons: streams the point file through all cores, then writes one
+/// feature per polygon with its count, geodesic area and density.
+///
+/// `progress(done, total)` is called as the point file is read, in bytes.
+///
+/// # Errors
+/// Any error of loading or writing, naming the file and the feature or line.
+///
+/// # Examples
+/// ```
+/// use citybelt::config::BoundaryInput;
+/// use citybelt::pipeline::{CountOptions, count};
+/// let outcome = count(
+///     &CountOptions {
+///         boundaries: BoundaryInput::with_path("tests/fixtures/grid.geojson"),
+///         points: "tests/fixtures/grid_towns.csv".into(),
+///         lon: "lon".into(),
+///         lat: "lat".into(),
+///         out: None,
+///         precision: 6,
+///         threads: 2,
+///         grid_cells: None,
+///     },
+///     &|_, _| {},
+/// )?;
+/// assert_eq!(outcome.counts.points, 14);
+/// assert_eq!(outcome.counts.outside, 2);
+/// # Ok::<(), citybelt::Error>(())
+/// ```
+pub fn count(opts: &CountOptions, progress: &dyn Fn(u64, u64)) -> Result<CountOutcome> {
+    let t0 = Instant::now();
+    let boundaries = load_boundaries(&opts.boundaries)?;
+    let blocks = PointBlocks::open(&opts.points, &opts.lon, &opts.lat)?;
+    let t1 = Instant::now();
+    let cells = opts
+        .grid_cells
+        .unwrap_or(if blocks.len() >= GRID_FROM_BYTES {
+            GRID_CELLS
+        } else {
+            0
+        });
+    let index = if cells > 0 {
+        CountyIndex::with_grid(&boundaries, cells)
+    } else {
+        CountyIndex::new(&boundaries)
+    };
+    let t2 = Instant::now();
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        opts.threads
+    };
+    let total = blocks.len();
+    let counts = count_points(&index, blocks, threads, &|done| progress(done, total))?;
+    drop(index);
+    let t3 = Instant::now();
+    let areas_km2 = areas_parallel(&boundaries, threads);
+    let t4 = Instant::now();
+    let mut written = Vec::new();
+    if let Some(out) = &opts.out {
+        written.push(export_counts(
+            out,
+            &boundaries,
+            &opts.boundaries,
+            &counts,
+            &areas_km2,
+            opts.precision,
+        )?);
+    }
+    let t5 = Instant::now();
+    Ok(CountOutcome {
+        boundaries,
+        counts,
+        areas_km2,
+        grid: cells > 0,
+        threads,
+        written,
+        timings: CountTimings {
+            load: t1 - t0,
+            index: t2 - t1,
+            count: t3 - t2,
+            area: t4 - t3,
+            export: t5 - t4,
+        },
+    })
+}
+
+/// Geodesic areas of every boundary, split over `threads`.
+fn areas_parallel(boundaries: &Boundaries, threads: usize) -> Vec<f64> {
+    let feats = &boundaries.features;
+    let chunk = feats.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = feats
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(|b| area_km2(&b.geometry)).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().expect("an area thread panicked"))
+            .collect()
+    })
 }

@@ -2,6 +2,7 @@
 //! level, belt membership and outlines, and the comparison with reference densities.
 
 mod belts;
+mod count;
 mod density;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use crate::index::{CountyIndex, Location};
 use crate::model::{Boundaries, KindCounts, TownKind, Towns};
 
 pub use self::belts::{OUTLINE_TOLERANCE, dissolve};
+pub use self::count::{PointCounts, count_points};
 pub use self::density::{AreaStats, area_km2, per_10k_km2};
 
 /// Where a town stands relative to the region.

@@ -287,3 +287,28 @@ pub fn region_feature(r: Results<'_>) -> (Map<String, Value>, Geometry) {
     }
     (m, Geometry::Area(a.outline.clone()))
 }
+
+/// One feature per boundary with its point count, area and density (the `count` job).
+pub fn count_features<'a>(
+    boundaries: &'a crate::model::Boundaries,
+    input: &'a crate::config::BoundaryInput,
+    counts: &'a crate::analyse::PointCounts,
+    areas_km2: &'a [f64],
+) -> impl Iterator<Item = (Map<String, Value>, Geometry)> + 'a {
+    boundaries.features.iter().enumerate().map(move |(i, b)| {
+        let mut m = Map::new();
+        m.insert(input.id.clone(), json!(b.id));
+        m.insert(input.name.clone(), json!(b.name));
+        if !input.prefecture_id.is_empty() {
+            m.insert(input.prefecture_id.clone(), json!(b.prefecture_id));
+        }
+        let n = counts.per_boundary[i];
+        m.insert("count".into(), json!(n));
+        m.insert("area_km2".into(), num(areas_km2[i], 3));
+        m.insert(
+            "points_per_10k_km2".into(),
+            num(crate::analyse::per_10k_km2(n, areas_km2[i]), 3),
+        );
+        (m, Geometry::Area(b.geometry.clone()))
+    })
+}

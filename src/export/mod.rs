@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 pub use self::atomic::Staging;
 pub use self::geojson::{
-    belt_features, county_features, region_feature, town_features, write_collection,
+    Geometry, belt_features, count_features, county_features, region_feature, town_features,
+    write_collection,
 };
 pub use self::summary::{summary_csv, summary_json};
 
@@ -81,4 +82,41 @@ pub fn export(dir: &Path, results: Results<'_>, opts: &ExportOptions) -> Result<
         w.write_all(b"\n")
     })?;
     stage.commit()
+}
+
+/// Writes the result of a point count to the GeoJSON file `path`, all or nothing: one feature
+/// per boundary with its id (under the boundary file's id property name), name, `count`,
+/// `area_km2` and `points_per_10k_km2`.
+///
+/// # Errors
+/// [`crate::Error::Io`] or [`crate::Error::Output`] naming the file.
+pub fn export_counts(
+    path: &Path,
+    boundaries: &Boundaries,
+    input: &crate::config::BoundaryInput,
+    counts: &crate::analyse::PointCounts,
+    areas_km2: &[f64],
+    precision: u8,
+) -> Result<PathBuf> {
+    let name = path.file_name().ok_or_else(|| crate::Error::Output {
+        path: path.to_owned(),
+        message: "expected a file name".into(),
+    })?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let layer = Path::new(name)
+        .file_stem()
+        .map_or_else(|| "counts".into(), |s| s.to_string_lossy().into_owned());
+    let mut stage = Staging::new(dir)?;
+    stage.write(name, |w| {
+        write_collection(
+            w,
+            &layer,
+            geojson::count_features(boundaries, input, counts, areas_km2),
+            precision,
+        )
+    })?;
+    Ok(stage.commit()?.remove(0))
 }

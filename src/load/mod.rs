@@ -6,6 +6,8 @@
 
 mod csv;
 mod geojson;
+mod points;
 
 pub use self::csv::{TownReader, load_towns};
 pub use self::geojson::load_boundaries;
+pub use self::points::{BLOCK_BYTES, Block, PointBlocks, PointColumns, parse_block};
