@@ -236,3 +236,78 @@ fn ring_position(c: Coord<f64>, edges: &[Edge]) -> CoordPos {
 fn between(x: f64, a: f64, b: f64) -> bool {
     (a <= x && x <= b) || (b <= x && x <= a)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{CoordinatePosition, polygon};
+
+    fn splitmix(state: &mut u64) -> f64 {
+        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Compares with geo on random points, every vertex and every edge midpoint, and points
+    /// on a fine lattice that hits vertices, edges and horizontal edges exactly.
+    fn agrees_with_geo(mp: &MultiPolygon<f64>) {
+        let prepared = PreparedPolygon::new(mp);
+        let mut pts: Vec<Coord<f64>> = Vec::new();
+        let mut state = 0xABCD_EF01;
+        for _ in 0..20_000 {
+            pts.push(Coord {
+                x: -1.0 + 8.0 * splitmix(&mut state),
+                y: -1.0 + 8.0 * splitmix(&mut state),
+            });
+        }
+        for x in 0..=48 {
+            for y in 0..=48 {
+                pts.push(Coord {
+                    x: -1.0 + f64::from(x) / 6.0,
+                    y: -1.0 + f64::from(y) / 6.0,
+                });
+            }
+        }
+        for poly in &mp.0 {
+            for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                for line in ring.lines() {
+                    pts.push(line.start);
+                    pts.push(Coord {
+                        x: (line.start.x + line.end.x) / 2.0,
+                        y: (line.start.y + line.end.y) / 2.0,
+                    });
+                }
+            }
+        }
+        for c in pts {
+            assert_eq!(prepared.position(c), mp.coordinate_position(&c), "at {c:?}");
+        }
+    }
+
+    #[test]
+    fn polygon_with_hole_and_slanted_edges() {
+        let p = polygon!(
+            exterior: [(x: 0.0, y: 0.0), (x: 6.0, y: 0.0), (x: 6.0, y: 2.0), (x: 4.0, y: 3.0), (x: 6.0, y: 6.0), (x: 0.0, y: 6.0), (x: 0.0, y: 0.0)],
+            interiors: [[(x: 1.0, y: 1.0), (x: 1.0, y: 3.0), (x: 3.0, y: 3.0), (x: 3.0, y: 1.0), (x: 1.0, y: 1.0)]],
+        );
+        agrees_with_geo(&MultiPolygon(vec![p]));
+    }
+
+    #[test]
+    fn parts_sharing_an_edge_follow_the_mod_two_rule() {
+        // Two parts of one MultiPolygon touching along x = 3: geo counts that edge as two
+        // boundaries, so points on it are not on the boundary (nor inside); keep that answer.
+        let a = polygon![(x: 0.0, y: 0.0), (x: 3.0, y: 0.0), (x: 3.0, y: 3.0), (x: 0.0, y: 3.0), (x: 0.0, y: 0.0)];
+        let b = polygon![(x: 3.0, y: 0.0), (x: 6.0, y: 0.0), (x: 6.0, y: 3.0), (x: 3.0, y: 3.0), (x: 3.0, y: 0.0)];
+        let island = polygon![(x: 4.0, y: 4.0), (x: 5.0, y: 4.0), (x: 5.0, y: 5.0), (x: 4.0, y: 5.0), (x: 4.0, y: 4.0)];
+        agrees_with_geo(&MultiPolygon(vec![a, b, island]));
+    }
+
+    #[test]
+    fn a_single_band_polygon() {
+        let tiny = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 0.5, y: 1.0), (x: 0.0, y: 0.0)];
+        agrees_with_geo(&MultiPolygon(vec![tiny]));
+    }
+}
