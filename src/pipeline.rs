@@ -163,7 +163,8 @@ pub struct CountTimings {
     pub index: Duration,
     /// Reading, parsing and locating every point (overlapped on all threads).
     pub count: Duration,
-    /// Geodesic areas.
+    /// Geodesic areas (computed on a thread of their own while the index is built and the
+    /// points are counted, so not part of the total).
     pub area: Duration,
     /// Writing the output.
     pub export: Duration,
@@ -240,22 +241,37 @@ pub fn count(opts: &CountOptions, progress: &dyn Fn(u64, u64)) -> Result<CountOu
         } else {
             0
         });
-    let index = if cells > 0 {
-        CountyIndex::with_grid(&boundaries, cells)
-    } else {
-        CountyIndex::new(&boundaries)
-    };
-    let t2 = Instant::now();
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, usize::from)
     } else {
         opts.threads
     };
     let total = blocks.len();
-    let counts = count_points(&index, blocks, threads, &|done| progress(done, total))?;
-    drop(index);
-    let t3 = Instant::now();
-    let areas_km2 = areas_parallel(&boundaries, threads);
+    // The areas need no point: compute them on a thread of their own while the index is
+    // built and the points are counted.
+    let (index_time, counts, count_done, areas_km2, area_time) = std::thread::scope(|s| {
+        let areas = s.spawn(|| {
+            let t = Instant::now();
+            let a: Vec<f64> = boundaries
+                .features
+                .iter()
+                .map(|b| area_km2(&b.geometry))
+                .collect();
+            (a, t.elapsed())
+        });
+        let t = Instant::now();
+        let index = if cells > 0 {
+            CountyIndex::with_grid(&boundaries, cells)
+        } else {
+            CountyIndex::new(&boundaries)
+        };
+        let index_time = t.elapsed();
+        let counts = count_points(&index, blocks, threads, &|done| progress(done, total));
+        let count_done = Instant::now();
+        let (areas_km2, area_time) = areas.join().expect("the area thread panicked");
+        (index_time, counts, count_done, areas_km2, area_time)
+    });
+    let counts = counts?;
     let t4 = Instant::now();
     let mut written = Vec::new();
     if let Some(out) = &opts.out {
@@ -278,26 +294,10 @@ pub fn count(opts: &CountOptions, progress: &dyn Fn(u64, u64)) -> Result<CountOu
         written,
         timings: CountTimings {
             load: t1 - t0,
-            index: t2 - t1,
-            count: t3 - t2,
-            area: t4 - t3,
+            index: index_time,
+            count: count_done - t1 - index_time,
+            area: area_time,
             export: t5 - t4,
         },
-    })
-}
-
-/// Geodesic areas of every boundary, split over `threads`.
-fn areas_parallel(boundaries: &Boundaries, threads: usize) -> Vec<f64> {
-    let feats = &boundaries.features;
-    let chunk = feats.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = feats
-            .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(|b| area_km2(&b.geometry)).collect::<Vec<_>>()))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|h| h.join().expect("an area thread panicked"))
-            .collect()
     })
 }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
+use geo::{Coord, MultiPolygon, Point};
 use serde_json::{Map, Value, json};
 
 use super::Results;
@@ -23,14 +23,16 @@ pub fn write_collection(
         "{{\"type\":\"FeatureCollection\",\"name\":{},\"features\":[",
         Value::from(name)
     )?;
+    let mut line = Vec::new();
     for (i, (props, geom)) in features.enumerate() {
-        w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        let feature = json!({
-            "type": "Feature",
-            "properties": Value::Object(props),
-            "geometry": geom.to_json(precision),
-        });
-        serde_json::to_writer(&mut *w, &feature)?;
+        line.clear();
+        line.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+        line.extend_from_slice(b"{\"type\":\"Feature\",\"properties\":");
+        serde_json::to_writer(&mut line, &props)?;
+        line.extend_from_slice(b",\"geometry\":");
+        geom.write_json(&mut line, precision);
+        line.push(b'}');
+        w.write_all(&line)?;
     }
     w.write_all(b"\n]}\n")
 }
@@ -46,25 +48,46 @@ pub enum Geometry {
 }
 
 impl Geometry {
-    fn to_json(&self, precision: u8) -> Value {
+    /// Appends the GeoJSON geometry object, coordinates rounded to `precision` decimals and
+    /// written in the shortest form that reads back to the same number.
+    fn write_json(&self, out: &mut Vec<u8>, precision: u8) {
         let scale = 10f64.powi(i32::from(precision));
-        let pos = |c: Coord<f64>| json!([round(c.x, scale), round(c.y, scale)]);
-        let ring = |r: &LineString<f64>| Value::Array(r.0.iter().map(|&c| pos(c)).collect());
-        let poly = |p: &Polygon<f64>| {
-            Value::Array(
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(ring)
-                    .collect(),
-            )
+        let mut buf = ryu::Buffer::new();
+        let mut pos = |out: &mut Vec<u8>, c: Coord<f64>| {
+            out.push(b'[');
+            out.extend_from_slice(buf.format_finite(round(c.x, scale)).as_bytes());
+            out.push(b',');
+            out.extend_from_slice(buf.format_finite(round(c.y, scale)).as_bytes());
+            out.push(b']');
         };
         match self {
-            Geometry::Point(p) => json!({"type": "Point", "coordinates": pos(p.0)}),
-            Geometry::Area(mp) => json!({
-                "type": "MultiPolygon",
-                "coordinates": Value::Array(mp.0.iter().map(poly).collect()),
-            }),
+            Geometry::Point(p) => {
+                out.extend_from_slice(b"{\"type\":\"Point\",\"coordinates\":");
+                pos(out, p.0);
+            }
+            Geometry::Area(mp) => {
+                out.extend_from_slice(b"{\"type\":\"MultiPolygon\",\"coordinates\":[");
+                for (i, poly) in mp.0.iter().enumerate() {
+                    out.extend_from_slice(if i == 0 { b"[" } else { b",[" });
+                    for (j, ring) in std::iter::once(poly.exterior())
+                        .chain(poly.interiors())
+                        .enumerate()
+                    {
+                        out.extend_from_slice(if j == 0 { b"[" } else { b",[" });
+                        for (k, &c) in ring.0.iter().enumerate() {
+                            if k > 0 {
+                                out.push(b',');
+                            }
+                            pos(out, c);
+                        }
+                        out.push(b']');
+                    }
+                    out.push(b']');
+                }
+                out.push(b']');
+            }
         }
+        out.push(b'}');
     }
 }
 

@@ -211,6 +211,166 @@ fn last_line_end(bytes: &[u8]) -> Option<usize> {
 /// [`Error::Csv`] for a malformed row and [`Error::BadValue`] for a coordinate that is not a
 /// number in range, each with the file's line number.
 pub fn parse_block(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) -> Result<()> {
+    if block.bytes.contains(&b'"') {
+        parse_quoted(block, cols, out)
+    } else {
+        parse_plain(block, cols, out)
+    }
+}
+
+/// Parses a block without quotes: fields are what lies between commas.
+fn parse_plain(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) -> Result<()> {
+    let (lon_i, lat_i) = (cols.lon.0, cols.lat.0);
+    let last = lon_i.max(lat_i);
+    let mut line = block.first_line;
+    for row in block.bytes.split(|&b| b == b'\n') {
+        let row = row.strip_suffix(b"\r").unwrap_or(row);
+        if row.is_empty() {
+            line += 1;
+            continue;
+        }
+        let (mut lon, mut lat): (&[u8], &[u8]) = (b"", b"");
+        let (mut field, mut start) = (0, 0);
+        for end in row
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b',')
+            .map(|(i, _)| i)
+            .chain([row.len()])
+        {
+            if field == lon_i {
+                lon = &row[start..end];
+            } else if field == lat_i {
+                lat = &row[start..end];
+            }
+            if field == last {
+                break;
+            }
+            field += 1;
+            start = end + 1;
+        }
+        out.push([
+            coordinate(lon, &cols.lon.1, 180.0, &cols.path, line)?,
+            coordinate(lat, &cols.lat.1, 90.0, &cols.path, line)?,
+        ]);
+        line += 1;
+    }
+    Ok(())
+}
+
+/// A coordinate field as WGS84 degrees within `±limit`.
+fn coordinate(raw: &[u8], name: &str, limit: f64, path: &Path, line: u64) -> Result<f64> {
+    decimal(raw)
+        .or_else(|| {
+            std::str::from_utf8(raw)
+                .ok()
+                .and_then(|s| s.trim().parse::<f64>().ok())
+        })
+        .filter(|v| v.is_finite() && v.abs() <= limit)
+        .ok_or_else(|| Error::BadValue {
+            path: path.to_owned(),
+            location: format!("line {line}"),
+            field: name.to_owned(),
+            expected: format!("a number of WGS84 degrees between -{limit} and {limit}"),
+            found: String::from_utf8_lossy(raw).into_owned(),
+        })
+}
+
+/// Powers of ten that are exact in an `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Plain decimals (`-104.084706`) the quick way, `None` for anything else (exponents, spaces,
+/// more digits than an `f64` holds exactly), which then goes to the standard parser.
+///
+/// The digits form an integer `m < 2^53` and the value is `m / 10^k` with `k ≤ 22`: both are
+/// exact in an `f64`, so the one division is correctly rounded and the result is bit for bit
+/// what `str::parse::<f64>` returns (Clinger's fast path).
+fn decimal(raw: &[u8]) -> Option<f64> {
+    let (neg, digits) = match raw.first()? {
+        b'-' => (true, &raw[1..]),
+        b'+' => (false, &raw[1..]),
+        _ => (false, raw),
+    };
+    let mut m: u64 = 0;
+    let mut frac_digits: Option<usize> = None;
+    let mut n_digits = 0;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                m = m * 10 + u64::from(b - b'0');
+                n_digits += 1;
+                if let Some(k) = frac_digits.as_mut() {
+                    *k += 1;
+                }
+                if n_digits > 15 {
+                    return None;
+                }
+            }
+            b'.' if frac_digits.is_none() => frac_digits = Some(0),
+            _ => return None,
+        }
+    }
+    let k = frac_digits.unwrap_or(0);
+    if n_digits == 0 || k >= POW10.len() {
+        return None;
+    }
+    let v = m as f64 / POW10[k];
+    Some(if neg { -v } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimal;
+
+    #[test]
+    fn quick_decimals_match_the_standard_parser() {
+        let mut s: u64 = 7;
+        for _ in 0..200_000 {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let v = (s >> 11) as f64 / (1u64 << 53) as f64 * 360.0 - 180.0;
+            for text in [
+                format!("{v}"),
+                format!("{v:.6}"),
+                format!("{v:.3}"),
+                format!("{v:.0}"),
+            ] {
+                let digits = text.bytes().filter(u8::is_ascii_digit).count();
+                match decimal(text.as_bytes()) {
+                    Some(q) => assert_eq!(
+                        q.to_bits(),
+                        text.parse::<f64>().unwrap().to_bits(),
+                        "{text}"
+                    ),
+                    None => assert!(digits > 15, "{text} should take the quick path"),
+                }
+            }
+        }
+        for odd in [
+            "1e5",
+            " 104.1",
+            "104.1 ",
+            "",
+            "-",
+            ".",
+            "1.2.3",
+            "12a",
+            "0x10",
+            "12345678901234567",
+        ] {
+            assert_eq!(decimal(odd.as_bytes()), None, "{odd}");
+        }
+        assert_eq!(decimal(b".5"), Some(0.5));
+        assert_eq!(decimal(b"-0"), Some(-0.0));
+    }
+}
+
+/// Parses a block with quoted fields through the CSV reader.
+fn parse_quoted(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
@@ -234,19 +394,9 @@ pub fn parse_block(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) 
         if record.len() == 1 && record[0].is_empty() {
             continue; // a blank line
         }
-        let value = |(i, name): &(usize, String), limit: f64| -> Result<f64> {
-            let raw = record.get(*i).unwrap_or(b"");
-            std::str::from_utf8(raw)
-                .ok()
-                .and_then(|s| s.trim().parse::<f64>().ok())
-                .filter(|v| v.is_finite() && v.abs() <= limit)
-                .ok_or_else(|| Error::BadValue {
-                    path: cols.path.clone(),
-                    location: format!("line {}", line_of(&record)),
-                    field: name.clone(),
-                    expected: format!("a number of WGS84 degrees between -{limit} and {limit}"),
-                    found: String::from_utf8_lossy(raw).into_owned(),
-                })
+        let line = line_of(&record);
+        let value = |(i, name): &(usize, String), limit: f64| {
+            coordinate(record.get(*i).unwrap_or(b""), name, limit, &cols.path, line)
         };
         out.push([value(&cols.lon, 180.0)?, value(&cols.lat, 90.0)?]);
     }
