@@ -321,6 +321,39 @@ fn decimal(raw: &[u8]) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
+/// Parses a block with quoted fields through the CSV reader.
+fn parse_quoted(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) -> Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(block.bytes.as_slice());
+    let mut record = csv::ByteRecord::new();
+    let line_of = |r: &csv::ByteRecord| {
+        block.first_line + r.position().map_or(0, |p| p.line().saturating_sub(1))
+    };
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                return Err(Error::Csv {
+                    path: cols.path.clone(),
+                    line: block.first_line + e.position().map_or(0, |p| p.line().saturating_sub(1)),
+                    source: e,
+                });
+            }
+        }
+        if record.len() == 1 && record[0].is_empty() {
+            continue; // a blank line
+        }
+        let line = line_of(&record);
+        let value = |(i, name): &(usize, String), limit: f64| {
+            coordinate(record.get(*i).unwrap_or(b""), name, limit, &cols.path, line)
+        };
+        out.push([value(&cols.lon, 180.0)?, value(&cols.lat, 90.0)?]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::decimal;
@@ -366,38 +399,5 @@ mod tests {
         }
         assert_eq!(decimal(b".5"), Some(0.5));
         assert_eq!(decimal(b"-0"), Some(-0.0));
-    }
-}
-
-/// Parses a block with quoted fields through the CSV reader.
-fn parse_quoted(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) -> Result<()> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(false)
-        .from_reader(block.bytes.as_slice());
-    let mut record = csv::ByteRecord::new();
-    let line_of = |r: &csv::ByteRecord| {
-        block.first_line + r.position().map_or(0, |p| p.line().saturating_sub(1))
-    };
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {}
-            Err(e) => {
-                return Err(Error::Csv {
-                    path: cols.path.clone(),
-                    line: block.first_line + e.position().map_or(0, |p| p.line().saturating_sub(1)),
-                    source: e,
-                });
-            }
-        }
-        if record.len() == 1 && record[0].is_empty() {
-            continue; // a blank line
-        }
-        let line = line_of(&record);
-        let value = |(i, name): &(usize, String), limit: f64| {
-            coordinate(record.get(*i).unwrap_or(b""), name, limit, &cols.path, line)
-        };
-        out.push([value(&cols.lon, 180.0)?, value(&cols.lat, 90.0)?]);
     }
 }
