@@ -43,17 +43,32 @@ MAX_LISTED = 50        # points listed per report (all are counted)
 
 
 def load_output(path):
-    """adcode -> (name, count, area_km2) of one output file."""
+    """(adcode -> (name, count, area_km2), density check) of one output file.
+
+    The density check is (property name, largest relative deviation of the
+    density from count / area_km2 * 10,000) for the first property whose name
+    ends in "per_10k_km2" (the peers write towns_per_10k_km2).
+    """
     with open(path, encoding="utf-8") as f:
         fc = json.load(f)
     rows = {}
+    density_key, worst = None, 0.0
     for feat in fc.get("features", []):
         p = feat.get("properties") or {}
         code = str(p.get("adcode"))
         if code in rows:
             raise ValueError(f"{path}: adcode {code} appears twice")
         rows[code] = (p.get("name"), p.get("count"), p.get("area_km2"))
-    return rows
+        if density_key is None:
+            density_key = next((k for k in p if k.endswith("per_10k_km2")), None)
+        density, count, area = p.get(density_key), p.get("count"), p.get("area_km2")
+        if None not in (density, count, area) and area > 0:
+            expected = count / area * 10_000.0
+            if expected:
+                worst = max(worst, abs(density - expected) / expected)
+            elif density:
+                worst = float("inf")
+    return rows, (density_key, worst)
 
 
 def label(path):
@@ -62,15 +77,16 @@ def label(path):
 
 def compare(paths, out, max_rows=None):
     """Print the comparison; return the set of adcodes whose counts differ."""
-    tables = {}
+    tables, densities = {}, {}
     for path in paths:
-        tables[path] = load_output(path)
+        tables[path], densities[path] = load_output(path)
     ref_path = paths[0]
     ref = tables[ref_path]
     all_codes = sorted(set().union(*(t.keys() for t in tables.values())))
 
-    out("| file | counties | sum of counts | total area km² | max area diff vs first |")
-    out("|---|---:|---:|---:|---:|")
+    out("| file | counties | sum of counts | total area km² | max area diff vs first "
+        "| density property (max dev. from count/area) |")
+    out("|---|---:|---:|---:|---:|---|")
     worst_area = {}
     for path in paths:
         t = tables[path]
@@ -81,7 +97,10 @@ def compare(paths, out, max_rows=None):
             if code in ref and ref[code][2] and area is not None:
                 worst = max(worst, abs(area - ref[code][2]) / ref[code][2])
         worst_area[path] = worst
-        out(f"| {label(path)} | {len(t)} | {sum(counts)} | {sum(areas):,.3f} | {worst:.2e} |")
+        key, dev = densities[path]
+        dens = f"`{key}` ({dev:.1e})" if key else "none"
+        out(f"| {label(path)} | {len(t)} | {sum(counts)} | {sum(areas):,.3f} | {worst:.2e} "
+            f"| {dens} |")
     out("")
 
     for path in paths:

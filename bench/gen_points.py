@@ -21,7 +21,7 @@ what a tool parses is exactly what was generated (no rounding step).
 The file is written in chunks of CHUNK points, so 10M points needs a few
 hundred MB of memory at most. numpy is used when it is importable (fast, a few
 seconds for 10M points); otherwise a pure-Python path writes the very same
-bytes (slower, about a minute per 10M points).
+bytes (slower, about 20 s per 10M points).
 """
 
 import argparse

@@ -109,6 +109,7 @@ mkdir -p "$OUT" "$DATA"
     echo "rustc: $(rustc --version 2>/dev/null || echo 'not found')"
     echo "citybelt: $([ "$HAVE_CITYBELT" = 1 ] && "$CITYBELT" --version 2>/dev/null || echo 'not run')"
     echo "git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
+    echo "load average at start (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/machine.txt"
 
 # ------------------------------------------------------------ benchmark
@@ -171,6 +172,9 @@ if [ "$BORDER_CHECK" = 1 ]; then
 fi
 
 # -------------------------------------------------------------- report
+# A load average well above 0 means something else shared the cores: the
+# timings are then noisy (CPU seconds are less affected than wall seconds).
+echo "load average at end (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 log "writing bench/RESULTS.md"
 "$PY" "$ROOT/bench/summarize.py" --out-dir "$OUT" --runs "$RUNS" --predicate "$PREDICATE" \
     --boundaries "$BOUNDARIES" --elapsed "$(( $(date +%s) - started ))" \

@@ -23,12 +23,12 @@ import sys
 
 
 def parse_time_report(path):
-    """(wall seconds, peak RSS in KiB) from a `/usr/bin/time -v` report."""
-    wall = rss = None
+    """(wall s, CPU s = user + system, peak RSS KiB) from a `/usr/bin/time -v` report."""
+    wall = rss = cpu = None
     try:
         text = open(path, encoding="utf-8", errors="replace").read()
     except OSError:
-        return None, None
+        return None, None, None
     m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", text)
     if m:
         seconds = 0.0
@@ -38,7 +38,11 @@ def parse_time_report(path):
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
     if m:
         rss = int(m.group(1))
-    return wall, rss
+    user = re.search(r"User time \(seconds\): ([\d.]+)", text)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", text)
+    if user and system:
+        cpu = float(user.group(1)) + float(system.group(1))
+    return wall, cpu, rss
 
 
 def parse_json_output(path):
@@ -99,10 +103,10 @@ def collect(out_dir, size, tools, runs):
         rows = []
         for k in range(1, runs + 1):
             base = os.path.join(out_dir, str(size), f"{tool}_run{k}")
-            wall, rss = parse_time_report(base + ".time")
+            wall, cpu, rss = parse_time_report(base + ".time")
             obj = parse_json_output(base + ".json")
             rows.append({
-                "run": k, "rc": read_rc(base + ".rc"), "wall": wall, "rss_kib": rss,
+                "run": k, "rc": read_rc(base + ".rc"), "wall": wall, "cpu": cpu, "rss_kib": rss,
                 "json": obj, "total_s": number(obj, "total_s"), "join_s": number(obj, "join_s"),
             })
         result[tool] = rows
@@ -172,27 +176,29 @@ def main():
 
         w(f"## N = {int(size):,} points\n\n")
         w("| tool | ok runs | wall s (median) | vs citybelt | join s (median) | vs citybelt "
-          "| self-reported total s | peak RSS MiB | counted pairs | total area km² |\n")
-        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+          "| self-reported total s | CPU s (median) | peak RSS MiB |\n")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
         for tool, rows in data.items():
             ok = [r for r in rows if r["rc"] == 0]
             wall = median(r["wall"] for r in ok)
             join = median(r["join_s"] for r in ok)
             total = median(r["total_s"] for r in ok)
+            cpu = median(r["cpu"] for r in ok)
             rss = max((r["rss_kib"] for r in ok if r["rss_kib"]), default=None)
             first = ok[0]["json"] if ok else {}
             if first.get("version"):
-                versions[tool] = first["version"]
-            matched = first.get("matched", "—")
-            area = first.get("total_area_km2")
+                versions[tool] = str(first["version"])
             w(f"| {tool} | {len(ok)}/{len(rows)} | {fmt(wall)} | {ratio(wall, ref_wall)} "
-              f"| {fmt(join, 3)} | {ratio(join, ref_join)} | {fmt(total)} "
-              f"| {fmt(rss / 1024 if rss else None, 0)} | {matched} "
-              f"| {fmt(area, 1) if isinstance(area, (int, float)) else '—'} |\n")
+              f"| {fmt(join, 3)} | {ratio(join, ref_join)} | {fmt(total)} | {fmt(cpu)} "
+              f"| {fmt(rss / 1024 if rss else None, 0)} |\n")
         w("\n")
 
-        # Phase breakdown from the tools' own JSON (medians).
-        phases = ["import_s", "read_s", "join_s", "area_s", "write_s"]
+        # Phase breakdown from the tools' own JSON (medians): every "*_s" key
+        # any tool reports, known ones in pipeline order.
+        known = ["import_s", "load_s", "read_s", "index_s", "join_s", "area_s", "write_s"]
+        seen = {k for rows in data.values() for r in rows for k, v in r["json"].items()
+                if k.endswith("_s") and k != "total_s" and isinstance(v, (int, float))}
+        phases = [k for k in known if k in seen] + sorted(seen - set(known))
         w("Phases (median seconds, as each tool reports them):\n\n")
         w("| tool | " + " | ".join(phases) + " |\n")
         w("|---|" + "---:|" * len(phases) + "\n")
@@ -214,11 +220,12 @@ def main():
             write_compare(w, compare)
 
         w("<details><summary>every run</summary>\n\n")
-        w("| tool | run | exit | wall s | total_s | join_s | peak RSS MiB |\n")
-        w("|---|---:|---:|---:|---:|---:|---:|\n")
+        w("| tool | run | exit | wall s | CPU s | total_s | join_s | peak RSS MiB |\n")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|\n")
         for tool, rows in data.items():
             for r in rows:
-                w(f"| {tool} | {r['run']} | {r['rc']} | {fmt(r['wall'])} | {fmt(r['total_s'])} "
+                w(f"| {tool} | {r['run']} | {r['rc']} | {fmt(r['wall'])} | {fmt(r['cpu'])} "
+                  f"| {fmt(r['total_s'])} "
                   f"| {fmt(r['join_s'], 3)} | {fmt(r['rss_kib'] / 1024 if r['rss_kib'] else None, 0)} |\n")
         w("\n</details>\n\n")
 
@@ -229,9 +236,12 @@ def main():
           "ring vertices and edge midpoints), each tool run once, the peers with both rules "
           "(`_intersects`: closed polygons, `_contains`: open polygons). The sum of counts is "
           "the number of (point, county) pairs a tool counted; in exact decimal arithmetic "
-          "every point is on the boundary of one to three counties. Differences between "
-          "tools with the same rule come from floating point: an edge midpoint such as "
-          "106.461535 is not exactly representable, so it lands a hair inside one county.\n\n")
+          "every point is on the boundary of one to three counties, so an exact closed rule "
+          "counts every pair (the number is printed below) and an exact open rule none. "
+          "Tools with the same rule still differ where floating point decides: an edge "
+          "midpoint such as 106.461535 is not exactly representable in binary, so it lies a "
+          "hair inside one of the two counties, and a predicate that is not exact can also "
+          "misjudge points that are on an edge even in binary. See bench/README.md.\n\n")
         write_compare(w, border)
 
     if versions:
