@@ -294,9 +294,12 @@ fn report(o: &Outcome) -> String {
     );
     let kinds: Vec<String> = TownKind::ALL
         .iter()
-        .map(|&k| format!("{} {}", k.name_zh(), s.counts.get(k)))
+        .map(|&k| {
+            let d = citybelt::analyse::per_10k_km2(s.counts.get(k), s.area_km2);
+            format!("{} {} ({d:.1})", k.name_zh(), s.counts.get(k))
+        })
         .collect();
-    let _ = writeln!(r, "  towns       {}", kinds.join(" · "));
+    let _ = writeln!(r, "  towns       {} (per 10,000 km²)", kinds.join(" · "));
     let t = &an.totals;
     let _ = writeln!(
         r,

@@ -258,6 +258,9 @@ fn layers_carry_the_figures_and_the_crs_conventions() {
     assert_eq!(jia["properties"]["name"], "甲区");
     assert_eq!(jia["properties"]["membership"], "full");
     assert_eq!(jia["properties"]["density_towns"], 2);
+    // Density by kind: 2 designated towns over 2,667.304588 km².
+    assert_eq!(jia["properties"]["town_per_10k_km2"], 7.498);
+    assert_eq!(jia["properties"]["street_per_10k_km2"], 3.749);
     assert_eq!(jia["properties"]["belts"], "b_all;z_districts");
     assert_eq!(jia["properties"]["in_b_all"], true);
     assert_eq!(jia["properties"]["centre"], "core");

@@ -113,7 +113,8 @@ pub(crate) fn num(v: f64, places: i32) -> Value {
 }
 
 /// Inserts an area's figures: `area_km2`, `n_<kind>` for every kind, `seats_merged`,
-/// `density_towns`, `towns_per_10k_km2`.
+/// `density_towns`, `towns_per_10k_km2` (the indicator, for the configured kinds) and
+/// `<kind>_per_10k_km2` for every kind.
 pub(crate) fn put_stats(m: &mut Map<String, Value>, s: &AreaStats) {
     m.insert("area_km2".into(), num(s.area_km2, 3));
     for k in TownKind::ALL {
@@ -122,6 +123,10 @@ pub(crate) fn put_stats(m: &mut Map<String, Value>, s: &AreaStats) {
     m.insert("seats_merged".into(), json!(s.seats_merged));
     m.insert("density_towns".into(), json!(s.density_towns));
     m.insert("towns_per_10k_km2".into(), num(s.towns_per_10k_km2, 3));
+    for k in TownKind::ALL {
+        let density = crate::analyse::per_10k_km2(s.counts.get(k), s.area_km2);
+        m.insert(format!("{k}_per_10k_km2"), num(density, 3));
+    }
 }
 
 /// One feature per member county: ids, names, membership, area, counts, density, its belts

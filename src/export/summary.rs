@@ -196,6 +196,11 @@ pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
         "towns_per_10k_km2",
         "region_ratio",
     ]);
+    let kind_density: Vec<String> = TownKind::ALL
+        .iter()
+        .map(|k| format!("{k}_per_10k_km2"))
+        .collect();
+    header.extend(kind_density.iter().map(String::as_str));
     out.write_record(&header)?;
 
     let reg = r.region;
@@ -230,6 +235,11 @@ pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
             fmt(s.towns_per_10k_km2, 3),
             String::new(),
         ]);
+        rec.extend(
+            TownKind::ALL
+                .iter()
+                .map(|&k| fmt(crate::analyse::per_10k_km2(s.counts.get(k), s.area_km2), 3)),
+        );
         rec
     };
     out.write_record(row(
@@ -263,6 +273,7 @@ pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
             fmt(c.reference_towns_per_10k_km2, 3),
             fmt(c.ratio, 3),
         ]);
+        rec.extend(TownKind::ALL.iter().map(|_| String::new()));
         out.write_record(rec)?;
     }
     for b in &an.belts {
