@@ -183,7 +183,7 @@ impl Iterator for PointBlocks {
             return None;
         }
         let first_line = self.next_line;
-        self.next_line += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
         Some(Ok(Block { bytes, first_line }))
     }
 }
@@ -222,32 +222,31 @@ pub fn parse_block(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) 
 fn parse_plain(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) -> Result<()> {
     let (lon_i, lat_i) = (cols.lon.0, cols.lat.0);
     let last = lon_i.max(lat_i);
+    let bytes = &block.bytes;
     let mut line = block.first_line;
-    for row in block.bytes.split(|&b| b == b'\n') {
+    let mut start = 0;
+    let tail = (bytes.last() != Some(&b'\n')).then_some(bytes.len());
+    for end in memchr::memchr_iter(b'\n', bytes).chain(tail) {
+        let row = &bytes[start..end];
+        start = end + 1;
         let row = row.strip_suffix(b"\r").unwrap_or(row);
         if row.is_empty() {
             line += 1;
             continue;
         }
         let (mut lon, mut lat): (&[u8], &[u8]) = (b"", b"");
-        let (mut field, mut start) = (0, 0);
-        for end in row
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b',')
-            .map(|(i, _)| i)
-            .chain([row.len()])
-        {
+        let (mut field, mut from) = (0, 0);
+        for to in memchr::memchr_iter(b',', row).chain([row.len()]) {
             if field == lon_i {
-                lon = &row[start..end];
+                lon = &row[from..to];
             } else if field == lat_i {
-                lat = &row[start..end];
+                lat = &row[from..to];
             }
             if field == last {
                 break;
             }
             field += 1;
-            start = end + 1;
+            from = to + 1;
         }
         out.push([
             coordinate(lon, &cols.lon.1, 180.0, &cols.path, line)?,
