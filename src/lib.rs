@@ -34,6 +34,7 @@
 
 pub mod analyse;
 pub mod config;
+pub mod crs;
 pub mod error;
 pub mod export;
 pub mod index;
