@@ -185,7 +185,6 @@ pub(crate) fn read_boundaries(
 ) -> Result<Boundaries> {
     let path = source.path.as_path();
     let layer = read_layer(path, "cannot open boundary file", source.layer.as_deref())?;
-    check_fields(path, &layer.fields, &boundary_fields(input))?;
     let mut info = source_info(source, &layer.name);
     let mut warnings = Vec::new();
     let transform = resolve_crs(
@@ -229,6 +228,7 @@ pub(crate) fn read_boundaries(
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    check_fields(path, &layer.fields, &boundary_fields(input))?;
     build_boundaries(path, input, opts, &transform, features, info, warnings)
 }
 

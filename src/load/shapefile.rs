@@ -306,7 +306,6 @@ pub(crate) fn read_boundaries(
         &mut info,
         &mut warnings,
     )?;
-    check_fields(path, &layer.fields, &boundary_fields(input))?;
     let transform = resolve_crs(
         path,
         input.crs.as_ref(),
@@ -335,6 +334,7 @@ pub(crate) fn read_boundaries(
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    check_fields(path, &layer.fields, &boundary_fields(input))?;
     build_boundaries(path, input, opts, &transform, features, info, warnings)
 }
 
