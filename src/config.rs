@@ -38,6 +38,22 @@ use crate::error::{Error, Result};
 use crate::load::{Format, TextEncoding};
 use crate::model::{Boundaries, TownKind};
 
+/// Implements `serde::Deserialize` through `FromStr`, so that a bad value in the region file is
+/// reported with the parser's own message and the TOML line.
+macro_rules! deserialize_from_str {
+    ($($t:ty),*) => {$(
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                String::deserialize(d)?
+                    .parse()
+                    .map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+
+deserialize_from_str!(Crs, Datum, Format, TextEncoding);
+
 /// The region configuration file as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -51,7 +51,10 @@ fn shipped_towns_survive_the_gcj02_and_bd09_round_trips() {
             "{datum}: a town moved {worst} m after the round trip"
         );
         // The offset itself is hundreds of metres everywhere in Sichuan and Chongqing.
-        assert!(least_offset > 100.0, "{datum}: smallest offset {least_offset} m");
+        assert!(
+            least_offset > 100.0,
+            "{datum}: smallest offset {least_offset} m"
+        );
     }
 }
 

@@ -132,7 +132,7 @@ fn points_given_as_boundaries() {
     Case::new().fails(
         &["--boundaries", "towns_gbk.shp"],
         1,
-        &["towns_gbk.shp: feature 0: expected a Polygon shape, found Point"],
+        &["towns_gbk.shp: feature 0: expected a Polygon or MultiPolygon geometry, found Point"],
     );
 }
 

@@ -86,6 +86,9 @@ impl FromStr for Crs {
             if !proj.has_inverse() {
                 return Err(err("this projection has no inverse"));
             }
+            if is_geocentric(s) {
+                return Err(err("a geocentric (x, y, z) system is not a map projection"));
+            }
             return Ok(Crs::Proj(s.to_owned()));
         }
         let lower = s.to_ascii_lowercase();
@@ -124,14 +127,6 @@ impl FromStr for Crs {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Crs {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
-    }
-}
-
 impl fmt::Display for Crs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -151,7 +146,7 @@ impl Crs {
         }
         let def = epsg_proj4(code)?;
         let proj = Proj::from_proj_string(def).ok()?;
-        proj.has_inverse().then_some(Crs::Epsg(code))
+        (proj.has_inverse() && !is_geocentric(def)).then_some(Crs::Epsg(code))
     }
 
     /// The CRS a WKT description stands for (the text of a `.prj` file or a GeoPackage
@@ -192,6 +187,11 @@ impl Crs {
     pub fn is_chinese(&self) -> bool {
         matches!(self, Crs::Epsg(c) if matches!(c, 4214 | 4479..=4490 | 4491..=4554 | 4610 | 2327..=2442 | 21413..=21483))
     }
+}
+
+/// Whether a PROJ string describes geocentric x, y, z, which 2D data cannot be in.
+fn is_geocentric(proj: &str) -> bool {
+    param(proj, "proj") == Some("geocent")
 }
 
 /// The value of `+name=value` in a PROJ string.
@@ -247,14 +247,6 @@ impl FromStr for Datum {
                 "unknown datum `{s}` (expected gcj02, bd09, or wgs84 for none)"
             )),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Datum {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -572,7 +564,14 @@ mod tests {
         }
         let p = "+proj=tmerc +lon_0=105 +x_0=500000 +ellps=GRS80 +units=m";
         assert_eq!(p.parse::<Crs>().unwrap(), Crs::Proj(p.into()));
-        for bad in ["EPSG:1", "EPSG:abc", "mars", "+proj=nonsense"] {
+        for bad in [
+            "EPSG:1",
+            "EPSG:abc",
+            "mars",
+            "+proj=nonsense",
+            "EPSG:4479",
+            "+proj=geocent +ellps=GRS80",
+        ] {
             let e = bad.parse::<Crs>().unwrap_err();
             assert!(e.to_string().contains(bad), "{e}");
         }

@@ -10,6 +10,7 @@ use geo::orient::{Direction, Orient};
 use geo::{Coord, GeodesicArea, MapCoordsInPlace, MultiPolygon};
 
 use super::LoadOptions;
+use super::towns::{RawTown, RawTowns};
 use super::valid;
 use crate::config::BoundaryInput;
 use crate::crs::{Axis, CoordError, Crs, Datum, ToWgs84};
@@ -205,6 +206,148 @@ pub(crate) fn coord_error(
         found: format!("{x}, {y}"),
         message: format!("{err}{hint}"),
     }
+}
+
+/// A geometry as a format read it, before it is known whether polygons or points are wanted.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawGeom {
+    Polygons(MultiPolygon<f64>),
+    /// A point; `None` when empty.
+    Point(Option<(f64, f64)>),
+    /// Another geometry type, by name.
+    Other(String),
+    /// No geometry (null).
+    Missing,
+    /// A geometry that could not be decoded, and why.
+    Unreadable(String),
+}
+
+impl RawGeom {
+    /// What it is, for "expected …, found …".
+    fn describe(&self) -> String {
+        match self {
+            RawGeom::Polygons(_) => "Polygon".into(),
+            RawGeom::Point(Some(_)) => "Point".into(),
+            RawGeom::Point(None) => "an empty Point".into(),
+            RawGeom::Other(t) => t.clone(),
+            RawGeom::Missing => "none".into(),
+            RawGeom::Unreadable(why) => format!("an unreadable geometry ({why})"),
+        }
+    }
+}
+
+/// One record of a layer: attributes and geometry in the file's CRS.
+#[derive(Debug, Clone)]
+pub(crate) struct RawRecord {
+    pub props: Props,
+    pub geom: RawGeom,
+}
+
+/// Everything a format read from one layer.
+#[derive(Debug)]
+pub(crate) struct RawLayer {
+    /// The attribute fields, when the format declares them up front (Shapefile, GeoPackage).
+    pub fields: Option<Vec<String>>,
+    pub records: Vec<RawRecord>,
+    /// The CRS the file states.
+    pub crs: FileCrs,
+    /// How it was read so far (format, layer, encoding).
+    pub info: SourceInfo,
+    /// Soft problems so far (a guessed encoding).
+    pub warnings: Vec<Warning>,
+}
+
+/// Boundaries from a layer: the CRS decision, then polygons only.
+pub(crate) fn boundaries_from(
+    path: &Path,
+    layer: RawLayer,
+    input: &BoundaryInput,
+    opts: &LoadOptions,
+) -> Result<Boundaries> {
+    let RawLayer {
+        fields,
+        records,
+        crs,
+        mut info,
+        mut warnings,
+    } = layer;
+    let transform = resolve_crs(
+        path,
+        input.crs.as_ref(),
+        input.datum,
+        crs,
+        opts,
+        &mut info,
+        &mut warnings,
+    )?;
+    let features = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let location = format!("feature {i}");
+            match r.geom {
+                RawGeom::Polygons(geometry) => Ok(RawFeature {
+                    location,
+                    props: r.props,
+                    geometry,
+                }),
+                other => Err(Error::Feature {
+                    path: path.to_owned(),
+                    location,
+                    message: format!(
+                        "expected a Polygon or MultiPolygon geometry, found {}",
+                        other.describe()
+                    ),
+                }),
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(fields) = &fields {
+        check_fields(path, fields, &boundary_fields(input))?;
+    }
+    build_boundaries(path, input, opts, &transform, features, info, warnings)
+}
+
+/// Town records from a layer: the CRS decision, then points only (a record with another
+/// geometry fails when it is turned into a town, so that it can be skipped).
+pub(crate) fn towns_from(
+    path: &Path,
+    layer: RawLayer,
+    crs: Option<&Crs>,
+    datum: Option<Datum>,
+    opts: &LoadOptions,
+) -> Result<RawTowns> {
+    let RawLayer {
+        fields,
+        records,
+        crs: file_crs,
+        mut info,
+        mut warnings,
+    } = layer;
+    let transform = resolve_crs(path, crs, datum, file_crs, opts, &mut info, &mut warnings)?;
+    let records = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| RawTown {
+            location: format!("feature {i}"),
+            line: i as u64 + 1,
+            props: r.props,
+            xy: match r.geom {
+                RawGeom::Point(Some(p)) => Ok(p),
+                other => Err(format!(
+                    "expected a Point geometry, found {}",
+                    other.describe()
+                )),
+            },
+        })
+        .collect();
+    Ok(RawTowns {
+        fields,
+        records,
+        transform,
+        info,
+        warnings,
+    })
 }
 
 /// A boundary record as a format read it: attributes and a geometry in the file's CRS.

@@ -8,13 +8,10 @@ use std::path::Path;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::{Map, Value};
 
-use super::build::{FileCrs, PropValue, Props, RawFeature, build_boundaries, resolve_crs};
-use super::towns::{RawTown, RawTowns};
-use super::{LoadOptions, Source};
-use crate::config::{BoundaryInput, TownInput};
+use super::Source;
+use super::build::{FileCrs, PropValue, Props, RawGeom, RawLayer, RawRecord};
 use crate::crs::Crs;
 use crate::error::{Error, Result};
-use crate::model::{Boundaries, SourceInfo, Warning};
 
 /// The features of a file, with the CRS it states.
 struct Doc {
@@ -188,118 +185,58 @@ fn properties(path: &Path, loc: &str, f: &Map<String, Value>) -> Result<Props> {
     ))
 }
 
-fn source_info(source: &Source) -> SourceInfo {
-    SourceInfo {
-        format: source.format.title(),
-        ..SourceInfo::default()
-    }
-}
-
-/// Reads boundaries: Polygons and MultiPolygons.
-pub(crate) fn read_boundaries(
-    source: &Source,
-    input: &BoundaryInput,
-    opts: &LoadOptions,
-) -> Result<Boundaries> {
+/// Reads every feature of the file: properties, and geometries as Polygons, Points or other.
+pub(crate) fn read_layer(source: &Source, what: &'static str) -> Result<RawLayer> {
     let path = source.path.as_path();
-    let doc = read_doc(path, "cannot open boundary file")?;
-    let mut info = source_info(source);
-    let mut warnings = Vec::new();
-    let transform = resolve_crs(
-        path,
-        input.crs.as_ref(),
-        input.datum,
-        doc.crs,
-        opts,
-        &mut info,
-        &mut warnings,
-    )?;
-    let features = doc
-        .features
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let location = format!("feature {i}");
-            let props = properties(path, &location, f)?;
-            let geometry =
-                f.get("geometry")
-                    .filter(|g| !g.is_null())
-                    .ok_or_else(|| Error::Feature {
-                        path: path.to_owned(),
-                        location: location.clone(),
-                        message: "expected a Polygon or MultiPolygon geometry, found none".into(),
-                    })?;
-            let geometry = parse_polygons(path, &location, geometry)?;
-            Ok(RawFeature {
-                location,
-                props,
-                geometry,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    build_boundaries(path, input, opts, &transform, features, info, warnings)
-}
-
-/// Reads towns: Points (or MultiPoints of one point).
-pub(crate) fn read_towns(
-    source: &Source,
-    input: &TownInput,
-    opts: &LoadOptions,
-    info: &mut SourceInfo,
-    warnings: &mut Vec<Warning>,
-) -> Result<RawTowns> {
-    let path = source.path.as_path();
-    let doc = read_doc(path, "cannot open town file")?;
-    let transform = resolve_crs(
-        path,
-        input.crs.as_ref(),
-        input.datum,
-        doc.crs,
-        opts,
-        info,
-        warnings,
-    )?;
+    let doc = read_doc(path, what)?;
     let records = doc
         .features
         .iter()
         .enumerate()
         .map(|(i, f)| {
             let location = format!("feature {i}");
-            Ok(RawTown {
+            Ok(RawRecord {
                 props: properties(path, &location, f)?,
-                xy: point(f.get("geometry")),
-                line: i as u64 + 1,
-                location,
+                geom: geometry(path, &location, f.get("geometry"))?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(RawTowns {
+    Ok(RawLayer {
         fields: None,
         records,
-        transform,
+        crs: doc.crs,
+        info: source.info(),
+        warnings: Vec::new(),
     })
 }
 
-/// The position of a Point geometry, or what is wrong with it.
-fn point(g: Option<&Value>) -> std::result::Result<(f64, f64), String> {
+/// A feature's geometry. Malformed polygons are errors at once; a malformed point is kept as
+/// unreadable, so that a town row can be skipped.
+fn geometry(path: &Path, loc: &str, g: Option<&Value>) -> Result<RawGeom> {
     let Some(g) = g.filter(|g| !g.is_null()) else {
-        return Err("expected a Point geometry, found none".into());
+        return Ok(RawGeom::Missing);
     };
     let gtype = g.get("type").and_then(Value::as_str).unwrap_or("(no type)");
     let coords = g.get("coordinates");
-    let pos = match (gtype, coords.and_then(Value::as_array)) {
-        ("Point", Some(_)) => coords,
-        ("MultiPoint", Some(points)) if points.len() == 1 => points.first(),
-        ("Point" | "MultiPoint", _) => {
-            return Err(format!(
-                "expected a Point geometry with one position, found {}",
-                coords.map_or_else(|| "no coordinates".to_owned(), Value::to_string)
-            ));
-        }
-        (other, _) => return Err(format!("expected a Point geometry, found {other}")),
-    };
+    Ok(match (gtype, coords.and_then(Value::as_array)) {
+        ("Polygon" | "MultiPolygon", _) => RawGeom::Polygons(parse_polygons(path, loc, g)?),
+        ("Point", Some(c)) if c.is_empty() => RawGeom::Point(None),
+        ("MultiPoint", Some(points)) if points.is_empty() => RawGeom::Point(None),
+        ("Point", Some(_)) => point(coords),
+        ("MultiPoint", Some(points)) if points.len() == 1 => point(points.first()),
+        ("Point", None) => RawGeom::Unreadable("a Point with no `coordinates` array".into()),
+        (other, _) => RawGeom::Other(other.to_owned()),
+    })
+}
+
+fn point(pos: Option<&Value>) -> RawGeom {
     let pos = pos.unwrap_or(&Value::Null);
-    position(pos).ok_or_else(|| format!("expected a position [x, y] of two numbers, found {pos}"))
+    match position(pos) {
+        Some(p) => RawGeom::Point(Some(p)),
+        None => RawGeom::Unreadable(format!(
+            "expected a position [x, y] of two numbers, found {pos}"
+        )),
+    }
 }
 
 fn position(p: &Value) -> Option<(f64, f64)> {

@@ -9,33 +9,23 @@ use std::path::Path;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::build::{
-    FileCrs, PropValue, Props, RawFeature, boundary_fields, build_boundaries, check_fields,
-    resolve_crs,
-};
-use super::towns::{RawTown, RawTowns};
-use super::wkb::{Geom, parse_gpkg};
-use super::{LoadOptions, Source};
-use crate::config::{BoundaryInput, TownInput};
+use super::Source;
+use super::build::{FileCrs, PropValue, Props, RawGeom, RawLayer, RawRecord};
+use super::wkb::parse_gpkg;
 use crate::crs::Crs;
 use crate::error::{Error, Result};
-use crate::model::{Boundaries, SourceInfo, Warning};
 
 const ORIGIN: &str = "GeoPackage srs_id";
-
-/// The rows of one feature layer.
-struct Layer {
-    name: String,
-    fields: Vec<String>,
-    rows: Vec<(Props, std::result::Result<Geom, String>)>,
-    crs: FileCrs,
-}
 
 fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
-fn read_layer(path: &Path, what: &'static str, layer: Option<&str>) -> Result<Layer> {
+/// Reads the rows of the layer named by the source (or the only one); `what` names the file in
+/// an open error.
+pub(crate) fn read_layer(source: &Source, what: &'static str) -> Result<RawLayer> {
+    let path = source.path.as_path();
+    let layer = source.layer.as_deref();
     // SQLite would create a missing file; open it ourselves first for a clear error.
     std::fs::File::open(path).map_err(|e| Error::io(path, what, e))?;
     let sql = |source| Error::GeoPackage {
@@ -118,12 +108,12 @@ fn read_layer(path: &Path, what: &'static str, layer: Option<&str>) -> Result<La
     let mut query = stmt.query([]).map_err(sql)?;
     while let Some(row) = query.next().map_err(sql)? {
         let mut props = Vec::with_capacity(fields.len());
-        let mut geom = Err("no geometry (NULL)".to_owned());
+        let mut geom = RawGeom::Missing;
         for (i, col) in columns.iter().enumerate() {
             let value = row.get_ref(i).map_err(sql)?;
             if i == geom_index {
                 if let ValueRef::Blob(b) = value {
-                    geom = parse_gpkg(b);
+                    geom = parse_gpkg(b).unwrap_or_else(RawGeom::Unreadable);
                 }
                 continue;
             }
@@ -136,13 +126,19 @@ fn read_layer(path: &Path, what: &'static str, layer: Option<&str>) -> Result<La
             };
             props.push((col.clone(), v));
         }
-        rows.push((Props(props), geom));
+        rows.push(RawRecord {
+            props: Props(props),
+            geom,
+        });
     }
-    Ok(Layer {
-        name,
-        fields,
-        rows,
+    let mut info = source.info();
+    info.layer = Some(name);
+    Ok(RawLayer {
+        fields: Some(fields),
+        records: rows,
         crs,
+        info,
+        warnings: Vec::new(),
     })
 }
 
@@ -166,114 +162,5 @@ fn layer_crs(path: &Path, conn: &Connection, srs_id: i64) -> rusqlite::Result<Fi
             found: format!("{org}:{code}"),
             origin: ORIGIN,
         },
-    })
-}
-
-fn source_info(source: &Source, layer: &str) -> SourceInfo {
-    SourceInfo {
-        format: source.format.title(),
-        layer: Some(layer.to_owned()),
-        ..SourceInfo::default()
-    }
-}
-
-/// Reads boundaries: Polygons and MultiPolygons.
-pub(crate) fn read_boundaries(
-    source: &Source,
-    input: &BoundaryInput,
-    opts: &LoadOptions,
-) -> Result<Boundaries> {
-    let path = source.path.as_path();
-    let layer = read_layer(path, "cannot open boundary file", source.layer.as_deref())?;
-    let mut info = source_info(source, &layer.name);
-    let mut warnings = Vec::new();
-    let transform = resolve_crs(
-        path,
-        input.crs.as_ref(),
-        input.datum,
-        layer.crs,
-        opts,
-        &mut info,
-        &mut warnings,
-    )?;
-    let features = layer
-        .rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, (props, geom))| {
-            let location = format!("feature {i}");
-            let err = |message: String| Error::Feature {
-                path: path.to_owned(),
-                location: location.clone(),
-                message,
-            };
-            let geometry = match geom {
-                Ok(Geom::Polygons(mp)) => mp,
-                Ok(Geom::Point(_)) => {
-                    return Err(err(
-                        "expected a Polygon or MultiPolygon geometry, found Point".into(),
-                    ));
-                }
-                Ok(Geom::Other(t)) => {
-                    return Err(err(format!(
-                        "expected a Polygon or MultiPolygon geometry, found {t}"
-                    )));
-                }
-                Err(e) => return Err(err(format!("unreadable geometry: {e}"))),
-            };
-            Ok(RawFeature {
-                location,
-                props,
-                geometry,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    check_fields(path, &layer.fields, &boundary_fields(input))?;
-    build_boundaries(path, input, opts, &transform, features, info, warnings)
-}
-
-/// Reads towns: Points.
-pub(crate) fn read_towns(
-    source: &Source,
-    input: &TownInput,
-    opts: &LoadOptions,
-    info: &mut SourceInfo,
-    warnings: &mut Vec<Warning>,
-) -> Result<RawTowns> {
-    let path = source.path.as_path();
-    let layer = read_layer(path, "cannot open town file", source.layer.as_deref())?;
-    info.layer = Some(layer.name.clone());
-    let transform = resolve_crs(
-        path,
-        input.crs.as_ref(),
-        input.datum,
-        layer.crs,
-        opts,
-        info,
-        warnings,
-    )?;
-    let records = layer
-        .rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, (props, geom))| RawTown {
-            location: format!("feature {i}"),
-            line: i as u64 + 1,
-            props,
-            xy: match geom {
-                Ok(Geom::Point(Some(p))) => Ok(p),
-                Ok(Geom::Point(None)) => {
-                    Err("expected a Point geometry, found an empty point".into())
-                }
-                Ok(Geom::Polygons(_)) => Err("expected a Point geometry, found Polygon".into()),
-                Ok(Geom::Other(t)) => Err(format!("expected a Point geometry, found {t}")),
-                Err(e) => Err(format!("unreadable geometry: {e}")),
-            },
-        })
-        .collect();
-    Ok(RawTowns {
-        fields: Some(layer.fields),
-        records,
-        transform,
     })
 }

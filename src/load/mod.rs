@@ -42,7 +42,7 @@ pub use self::towns::TownReader;
 use crate::config::{BoundaryInput, TownInput};
 use crate::crs::{Crs, Datum};
 use crate::error::{Error, Result};
-use crate::model::{Boundaries, Towns};
+use crate::model::{Boundaries, SourceInfo, Towns};
 
 /// An input format.
 ///
@@ -148,14 +148,6 @@ impl FromStr for Format {
                 ));
             }
         })
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Format {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -273,6 +265,15 @@ impl Source {
         })
     }
 
+    /// What is known of how the file is read before reading it.
+    fn info(&self) -> SourceInfo {
+        SourceInfo {
+            format: self.format.title(),
+            layer: self.layer.clone(),
+            ..SourceInfo::default()
+        }
+    }
+
     fn not_for(&self, what: &str) -> Error {
         Error::Input {
             path: self.path.clone(),
@@ -328,22 +329,32 @@ pub fn load_boundaries(input: &BoundaryInput) -> Result<Boundaries> {
 /// As [`load_boundaries`]; under `strict` also an invalid polygon or an unstated CRS.
 pub fn load_boundaries_with(input: &BoundaryInput, opts: &LoadOptions) -> Result<Boundaries> {
     let source = Source::resolve(&input.path, input.layer.as_deref(), input.format)?;
-    match source.format {
-        Format::GeoJson | Format::GeoJsonSeq => geojson::read_boundaries(&source, input, opts),
-        Format::Shapefile => shapefile::read_boundaries(&source, input, opts),
-        #[cfg(feature = "gpkg")]
-        Format::GeoPackage => gpkg::read_boundaries(&source, input, opts),
-        #[cfg(not(feature = "gpkg"))]
-        Format::GeoPackage => Err(gpkg_disabled(&source)),
-        Format::Csv => Err(source.not_for("county boundaries")),
+    if source.format == Format::Csv {
+        return Err(source.not_for("county boundaries"));
     }
+    let layer = read_layer(&source, "cannot open boundary file", input.encoding, opts)?;
+    build::boundaries_from(&source.path, layer, input, opts)
 }
 
-#[cfg(not(feature = "gpkg"))]
-fn gpkg_disabled(source: &Source) -> Error {
-    Error::Input {
-        path: source.path.clone(),
-        message: "this build of citybelt has no GeoPackage support (feature `gpkg`)".into(),
+/// Reads the records of a GeoJSON, Shapefile or GeoPackage layer; `what` names the file in an
+/// open error.
+fn read_layer(
+    source: &Source,
+    what: &'static str,
+    encoding: Option<TextEncoding>,
+    opts: &LoadOptions,
+) -> Result<build::RawLayer> {
+    match source.format {
+        Format::GeoJson | Format::GeoJsonSeq => geojson::read_layer(source, what),
+        Format::Shapefile => shapefile::read_layer(source, what, encoding, opts),
+        #[cfg(feature = "gpkg")]
+        Format::GeoPackage => gpkg::read_layer(source, what),
+        #[cfg(not(feature = "gpkg"))]
+        Format::GeoPackage => Err(Error::Input {
+            path: source.path.clone(),
+            message: "this build of citybelt has no GeoPackage support (feature `gpkg`)".into(),
+        }),
+        Format::Csv => Err(source.not_for("polygons")),
     }
 }
 

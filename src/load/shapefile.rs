@@ -18,17 +18,12 @@ use geo::{Contains, Coord, LineString, MultiPolygon, Polygon};
 use shapefile::dbase::{self, FieldValue};
 use shapefile::{PolygonRing, Shape};
 
-use super::build::{
-    FileCrs, PropValue, Props, RawFeature, boundary_fields, build_boundaries, check_fields,
-    resolve_crs,
-};
+use super::build::{FileCrs, PropValue, Props, RawGeom, RawLayer, RawRecord};
 use super::text::{self, TextEncoding};
-use super::towns::{RawTown, RawTowns};
 use super::{LoadOptions, Source};
-use crate::config::{BoundaryInput, TownInput};
 use crate::crs::Crs;
 use crate::error::{Error, Result};
-use crate::model::{Boundaries, SourceInfo, Warning};
+use crate::model::{SourceInfo, Warning};
 
 /// The companion file `path` with extension `ext`, in lower or upper case.
 fn companion(path: &Path, ext: &str) -> Option<PathBuf> {
@@ -38,14 +33,6 @@ fn companion(path: &Path, ext: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Everything read from the files of one Shapefile.
-struct Layer {
-    shapes: Vec<Shape>,
-    fields: Vec<String>,
-    records: Vec<Props>,
-    crs: FileCrs,
-}
-
 fn input_error(path: &Path, message: String) -> Error {
     Error::Input {
         path: path.to_owned(),
@@ -53,15 +40,17 @@ fn input_error(path: &Path, message: String) -> Error {
     }
 }
 
-/// Reads shapes, attributes and CRS, checking that the files belong together.
-fn read_layer(
-    path: &Path,
+/// Reads shapes, attributes and CRS, checking that the files belong together; `what` names
+/// the file in an open error.
+pub(crate) fn read_layer(
+    source: &Source,
     what: &'static str,
     encoding: Option<TextEncoding>,
     opts: &LoadOptions,
-    info: &mut SourceInfo,
-    warnings: &mut Vec<Warning>,
-) -> Result<Layer> {
+) -> Result<RawLayer> {
+    let path = source.path.as_path();
+    let mut info = source.info();
+    let mut warnings = Vec::new();
     let shp = File::open(path).map_err(|e| Error::io(path, what, e))?;
     let missing = |ext: &str, role: &str| {
         input_error(
@@ -92,7 +81,7 @@ fn read_layer(
         ));
     }
 
-    let enc = dbf_encoding(path, &dbf_path, encoding, opts, info, warnings)?;
+    let enc = dbf_encoding(path, &dbf_path, encoding, opts, &mut info, &mut warnings)?;
     let dbf_error =
         |e: dbase::Error| input_error(&dbf_path, format!("cannot read the attribute table: {e}"));
     let dbf = File::open(&dbf_path).map_err(|e| Error::io(&dbf_path, what, e))?;
@@ -123,13 +112,15 @@ fn read_layer(
     }
     let records = rows
         .into_iter()
-        .map(|r| {
-            Props(
+        .zip(&shapes)
+        .map(|(r, shape)| RawRecord {
+            props: Props(
                 fields
                     .iter()
                     .map(|f| (f.clone(), r.get(f).map_or(PropValue::Null, field_value)))
                     .collect(),
-            )
+            ),
+            geom: geometry(shape),
         })
         .collect();
     let crs = match companion(path, "prj") {
@@ -148,11 +139,12 @@ fn read_layer(
             }
         }
     };
-    Ok(Layer {
-        shapes,
-        fields,
+    Ok(RawLayer {
+        fields: Some(fields),
         records,
         crs,
+        info,
+        warnings,
     })
 }
 
@@ -282,123 +274,24 @@ fn field_value(v: &FieldValue) -> PropValue {
     }
 }
 
-fn source_info(source: &Source) -> SourceInfo {
-    SourceInfo {
-        format: source.format.title(),
-        ..SourceInfo::default()
-    }
-}
-
-/// Reads boundaries: Polygon shapes (with or without Z and M).
-pub(crate) fn read_boundaries(
-    source: &Source,
-    input: &BoundaryInput,
-    opts: &LoadOptions,
-) -> Result<Boundaries> {
-    let path = source.path.as_path();
-    let mut info = source_info(source);
-    let mut warnings = Vec::new();
-    let layer = read_layer(
-        path,
-        "cannot open boundary file",
-        input.encoding,
-        opts,
-        &mut info,
-        &mut warnings,
-    )?;
-    let transform = resolve_crs(
-        path,
-        input.crs.as_ref(),
-        input.datum,
-        layer.crs,
-        opts,
-        &mut info,
-        &mut warnings,
-    )?;
-    let features = layer
-        .shapes
-        .into_iter()
-        .zip(layer.records)
-        .enumerate()
-        .map(|(i, (shape, props))| {
-            let location = format!("feature {i}");
-            let geometry = polygons(&shape).ok_or_else(|| Error::Feature {
-                path: path.to_owned(),
-                location: location.clone(),
-                message: format!("expected a Polygon shape, found {}", shape.shapetype()),
-            })?;
-            Ok(RawFeature {
-                location,
-                props,
-                geometry,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    check_fields(path, &layer.fields, &boundary_fields(input))?;
-    build_boundaries(path, input, opts, &transform, features, info, warnings)
-}
-
-/// Reads towns: Point shapes (or Multipoints of one point).
-pub(crate) fn read_towns(
-    source: &Source,
-    input: &TownInput,
-    opts: &LoadOptions,
-    info: &mut SourceInfo,
-    warnings: &mut Vec<Warning>,
-) -> Result<RawTowns> {
-    let path = source.path.as_path();
-    let layer = read_layer(
-        path,
-        "cannot open town file",
-        input.encoding,
-        opts,
-        info,
-        warnings,
-    )?;
-    let transform = resolve_crs(
-        path,
-        input.crs.as_ref(),
-        input.datum,
-        layer.crs,
-        opts,
-        info,
-        warnings,
-    )?;
-    let records = layer
-        .shapes
-        .iter()
-        .zip(layer.records)
-        .enumerate()
-        .map(|(i, (shape, props))| RawTown {
-            location: format!("feature {i}"),
-            line: i as u64 + 1,
-            props,
-            xy: point(shape),
-        })
-        .collect();
-    Ok(RawTowns {
-        fields: Some(layer.fields),
-        records,
-        transform,
-    })
-}
-
-fn point(shape: &Shape) -> std::result::Result<(f64, f64), String> {
+/// A shape as a geometry: polygons, a point, or another type.
+fn geometry(shape: &Shape) -> RawGeom {
     match shape {
-        Shape::Point(p) => Ok((p.x, p.y)),
-        Shape::PointM(p) => Ok((p.x, p.y)),
-        Shape::PointZ(p) => Ok((p.x, p.y)),
-        Shape::Multipoint(m) if m.points().len() == 1 => Ok((m.points()[0].x, m.points()[0].y)),
-        Shape::NullShape => Err("expected a Point shape, found a null (empty) shape".into()),
-        other => Err(format!(
-            "expected a Point shape, found {}",
-            other.shapetype()
-        )),
+        Shape::NullShape => RawGeom::Missing,
+        Shape::Point(p) => RawGeom::Point(Some((p.x, p.y))),
+        Shape::PointM(p) => RawGeom::Point(Some((p.x, p.y))),
+        Shape::PointZ(p) => RawGeom::Point(Some((p.x, p.y))),
+        Shape::Multipoint(m) if m.points().len() == 1 => {
+            RawGeom::Point(Some((m.points()[0].x, m.points()[0].y)))
+        }
+        other => polygons(other).map_or_else(
+            || RawGeom::Other(other.shapetype().to_string()),
+            RawGeom::Polygons,
+        ),
     }
 }
 
-/// The rings of a polygon shape as a MultiPolygon (empty for a null shape); `None` for other
-/// shape types.
+/// The rings of a polygon shape as a MultiPolygon; `None` for other shape types.
 fn polygons(shape: &Shape) -> Option<MultiPolygon<f64>> {
     fn rings<P: Copy>(
         rings: &[PolygonRing<P>],
@@ -416,7 +309,6 @@ fn polygons(shape: &Shape) -> Option<MultiPolygon<f64>> {
             .collect()
     }
     let rings = match shape {
-        Shape::NullShape => Vec::new(),
         Shape::Polygon(p) => rings(p.rings(), |p| Coord { x: p.x, y: p.y }),
         Shape::PolygonM(p) => rings(p.rings(), |p| Coord { x: p.x, y: p.y }),
         Shape::PolygonZ(p) => rings(p.rings(), |p| Coord { x: p.x, y: p.y }),

@@ -111,14 +111,6 @@ impl FromStr for TextEncoding {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for TextEncoding {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
-    }
-}
-
 /// The guess for bytes whose encoding nobody stated: UTF-8 if they are valid UTF-8 (a
 /// sequence cut at the end of a sample is allowed), else GBK. Also says whether the bytes
 /// contain anything but ASCII, that is, whether the guess mattered.

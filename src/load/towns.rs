@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use geo::Point;
 
-use super::build::{Props, Skipped, check_fields, coord_error, prop};
+use super::build::{Props, Skipped, check_fields, coord_error, prop, towns_from};
 use super::csv::CsvRows;
-use super::{Format, LoadOptions, Source};
+use super::{Format, LoadOptions, Source, read_layer};
 use crate::config::TownInput;
 use crate::crs::ToWgs84;
 use crate::error::{Error, Result};
@@ -34,6 +34,10 @@ pub(crate) struct RawTowns {
     pub records: Vec<RawTown>,
     /// The conversion from the file's CRS.
     pub transform: ToWgs84,
+    /// How the file was read.
+    pub info: SourceInfo,
+    /// Soft problems of reading.
+    pub warnings: Vec<Warning>,
 }
 
 /// Which attributes of a record hold what.
@@ -276,15 +280,10 @@ impl TownReader {
 
     fn new(input: &TownInput, require_kind: bool, opts: &LoadOptions) -> Result<Self> {
         let source = Source::resolve(&input.path, input.layer.as_deref(), input.format)?;
-        let mut info = SourceInfo {
-            format: source.format.title(),
-            layer: source.layer.clone(),
-            encoding: None,
-            ..SourceInfo::default()
-        };
-        let mut warnings = Vec::new();
-        let (inner, transform, extra_columns) = match source.format {
+        let (inner, transform, extra_columns, info, warnings) = match source.format {
             Format::Csv => {
+                let mut info = source.info();
+                let mut warnings = Vec::new();
                 let (rows, t) = CsvRows::open(
                     &source.path,
                     input,
@@ -294,28 +293,11 @@ impl TownReader {
                     &mut warnings,
                 )?;
                 let extra = rows.extra_columns().to_vec();
-                (Inner::Csv(Box::new(rows)), t, extra)
+                (Inner::Csv(Box::new(rows)), t, extra, info, warnings)
             }
-            other => {
-                let raw = match other {
-                    Format::GeoJson | Format::GeoJsonSeq => {
-                        super::geojson::read_towns(&source, input, opts, &mut info, &mut warnings)?
-                    }
-                    Format::Shapefile => super::shapefile::read_towns(
-                        &source,
-                        input,
-                        opts,
-                        &mut info,
-                        &mut warnings,
-                    )?,
-                    #[cfg(feature = "gpkg")]
-                    Format::GeoPackage => {
-                        super::gpkg::read_towns(&source, input, opts, &mut info, &mut warnings)?
-                    }
-                    #[cfg(not(feature = "gpkg"))]
-                    Format::GeoPackage => return Err(super::gpkg_disabled(&source)),
-                    Format::Csv => unreachable!("handled above"),
-                };
+            _ => {
+                let layer = read_layer(&source, "cannot open town file", input.encoding, opts)?;
+                let raw = towns_from(&source.path, layer, input.crs.as_ref(), input.datum, opts)?;
                 let origin = RawTownOrigin::new(
                     &source.path,
                     input,
@@ -331,6 +313,8 @@ impl TownReader {
                     },
                     raw.transform,
                     extra,
+                    raw.info,
+                    raw.warnings,
                 )
             }
         };

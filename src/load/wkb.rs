@@ -4,16 +4,7 @@
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
-/// A geometry of a GeoPackage blob, reduced to what the loaders use.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Geom {
-    /// A point; `None` when empty.
-    Point(Option<(f64, f64)>),
-    /// Polygons (empty for an empty geometry).
-    Polygons(MultiPolygon<f64>),
-    /// Any other type, by name.
-    Other(&'static str),
-}
+use super::build::RawGeom as Geom;
 
 /// Parses a GeoPackage blob.
 pub(crate) fn parse_gpkg(blob: &[u8]) -> Result<Geom, String> {
@@ -32,7 +23,7 @@ pub(crate) fn parse_gpkg(blob: &[u8]) -> Result<Geom, String> {
     let start = 8 + envelope;
     let wkb = blob.get(start..).ok_or("the blob is cut short")?;
     if wkb.is_empty() && empty {
-        return Ok(Geom::Polygons(MultiPolygon(vec![])));
+        return Ok(Geom::Missing);
     }
     let mut r = Reader {
         b: wkb,
@@ -150,7 +141,7 @@ impl Reader<'_> {
                 match (n, first) {
                     (1, Some(p)) => Geom::Point(p),
                     (0, _) => Geom::Point(None),
-                    _ => Geom::Other("MultiPoint"),
+                    _ => Geom::Other("MultiPoint".into()),
                 }
             }
             6 => {
@@ -165,9 +156,9 @@ impl Reader<'_> {
                 }
                 Geom::Polygons(MultiPolygon(polys))
             }
-            2 => Geom::Other("LineString"),
-            5 => Geom::Other("MultiLineString"),
-            7 => Geom::Other("GeometryCollection"),
+            2 => Geom::Other("LineString".into()),
+            5 => Geom::Other("MultiLineString".into()),
+            7 => Geom::Other("GeometryCollection".into()),
             other => return Err(format!("unknown WKB geometry type {other}")),
         })
     }
