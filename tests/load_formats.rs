@@ -283,3 +283,18 @@ fn every_loader_assigns_the_towns_alike() {
         );
     }
 }
+
+#[test]
+fn a_single_feature_is_a_layer_of_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let seq = std::fs::read_to_string(formats("counties.geojsonl")).unwrap();
+    let first = seq.lines().next().unwrap();
+    let path = dir.path().join("one.geojson");
+    std::fs::write(&path, first).unwrap();
+    let mut input = boundary_input("counties.geojson", &settings(Some("EPSG:4326"), None));
+    input.path = path;
+    let got = load_boundaries_with(&input, &LoadOptions::default()).unwrap();
+    let reference = reference_boundaries();
+    assert_eq!(got.features.len(), 1);
+    assert_eq!(got.features[0], reference.features[0]);
+}

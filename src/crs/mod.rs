@@ -272,8 +272,14 @@ pub enum CoordError {
         /// Which coordinate.
         axis: Axis,
         /// Its value.
+        ///
+        /// # Units
+        /// degrees
         value: f64,
         /// 180 or 90.
+        ///
+        /// # Units
+        /// degrees
         limit: f64,
         /// Whether the pair would be valid with its coordinates exchanged.
         looks_swapped: bool,
@@ -286,8 +292,14 @@ pub enum CoordError {
         /// The area, in words.
         area: String,
         /// Longitude after inverse projection.
+        ///
+        /// # Units
+        /// degrees
         lon: f64,
         /// Latitude after inverse projection.
+        ///
+        /// # Units
+        /// degrees
         lat: f64,
         /// Whether the pair would be valid with its coordinates exchanged.
         looks_swapped: bool,
@@ -452,6 +464,10 @@ impl ToWgs84 {
     }
 
     /// Converts one pair (`x` = longitude or easting, `y` = latitude or northing).
+    ///
+    /// # Units
+    /// - `x`, `y`: the CRS's units (degrees, or metres for the projections here)
+    /// - returns: WGS84 longitude and latitude in degrees
     ///
     /// # Errors
     /// A [`CoordError`] for a non-finite value, an out-of-range or out-of-area point (saying

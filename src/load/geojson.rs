@@ -50,34 +50,32 @@ fn read_doc(path: &Path, what: &'static str) -> Result<Doc> {
             column: e.column(),
             source: e,
         })?;
-    let Some(first) = values.first() else {
+    let n_values = values.len();
+    let mut values = values.into_iter();
+    let Some(first) = values.next() else {
         return Err(doc_error(
             path,
             "the file is empty; expected GeoJSON".into(),
         ));
     };
-    let obj = first.as_object().ok_or_else(|| {
-        doc_error(
+    let Value::Object(mut obj) = first else {
+        return Err(doc_error(
             path,
-            format!("expected a JSON object, found {}", kind_of(first)),
-        )
-    })?;
-    let crs = file_crs(path, obj);
+            format!("expected a JSON object, found {}", kind_of(&first)),
+        ));
+    };
+    let crs = file_crs(path, &obj);
     match obj.get("type").and_then(Value::as_str) {
         Some("FeatureCollection") => {
-            if values.len() > 1 {
+            if n_values > 1 {
                 return Err(doc_error(
                     path,
-                    format!(
-                        "expected one FeatureCollection, found {} JSON documents",
-                        values.len()
-                    ),
+                    format!("expected one FeatureCollection, found {n_values} JSON documents"),
                 ));
             }
-            let features = obj
-                .get("features")
-                .and_then(Value::as_array)
-                .ok_or_else(|| doc_error(path, "expected a `features` array".into()))?;
+            let Some(Value::Array(features)) = obj.remove("features") else {
+                return Err(doc_error(path, "expected a `features` array".into()));
+            };
             if features.is_empty() {
                 return Err(doc_error(
                     path,
@@ -85,15 +83,15 @@ fn read_doc(path: &Path, what: &'static str) -> Result<Doc> {
                 ));
             }
             let features = features
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(i, f)| feature_object(path, i, f))
                 .collect::<Result<Vec<_>>>()?;
             Ok(Doc { features, crs })
         }
         Some("Feature") => {
-            let features = values
-                .iter()
+            let features = std::iter::once(Value::Object(obj))
+                .chain(values)
                 .enumerate()
                 .map(|(i, f)| feature_object(path, i, f))
                 .collect::<Result<Vec<_>>>()?;
@@ -112,15 +110,15 @@ fn read_doc(path: &Path, what: &'static str) -> Result<Doc> {
     }
 }
 
-fn feature_object(path: &Path, i: usize, f: &Value) -> Result<Map<String, Value>> {
-    f.as_object()
-        .filter(|o| o.get("type").and_then(Value::as_str) == Some("Feature"))
-        .cloned()
-        .ok_or_else(|| Error::Feature {
+fn feature_object(path: &Path, i: usize, f: Value) -> Result<Map<String, Value>> {
+    match f {
+        Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("Feature") => Ok(o),
+        other => Err(Error::Feature {
             path: path.to_owned(),
             location: format!("feature {i}"),
-            message: format!("expected a Feature object, found {}", kind_of(f)),
-        })
+            message: format!("expected a Feature object, found {}", kind_of(&other)),
+        }),
+    }
 }
 
 /// The CRS named by a legacy `crs` member.
