@@ -33,8 +33,26 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
+use crate::crs::{Crs, Datum};
 use crate::error::{Error, Result};
+use crate::load::{Format, TextEncoding};
 use crate::model::{Boundaries, TownKind};
+
+/// Implements `serde::Deserialize` through `FromStr`, so that a bad value in the region file is
+/// reported with the parser's own message and the TOML line.
+macro_rules! deserialize_from_str {
+    ($($t:ty),*) => {$(
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                String::deserialize(d)?
+                    .parse()
+                    .map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+
+deserialize_from_str!(Crs, Datum, Format, TextEncoding);
 
 /// The region configuration file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -87,12 +105,31 @@ pub struct Inputs {
     pub towns: TownInput,
 }
 
-/// Where the boundaries are and which properties hold what.
+/// Where the boundaries are, how to read them and which properties hold what.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BoundaryInput {
-    /// GeoJSON FeatureCollection of Polygons/MultiPolygons, relative to the configuration file.
+    /// Polygons and MultiPolygons in any format of [`Format`] (GeoJSON, Shapefile,
+    /// GeoPackage), relative to the configuration file. `file.gpkg:layer` names a GeoPackage
+    /// layer.
     pub path: PathBuf,
+    /// The format, when the extension does not tell it.
+    #[serde(default)]
+    pub format: Option<Format>,
+    /// The GeoPackage layer (by default the file's only feature layer).
+    #[serde(default)]
+    pub layer: Option<String>,
+    /// The CRS of the coordinates, overriding what the file says (`.prj`, GeoJSON `crs`,
+    /// GeoPackage `srs_id`); when neither says, WGS84 is assumed with a warning.
+    #[serde(default)]
+    pub crs: Option<Crs>,
+    /// A web-map offset to remove (`gcj02`, `bd09`); none by default.
+    #[serde(default)]
+    pub datum: Option<Datum>,
+    /// The text encoding of the attributes (a Shapefile's `.dbf`), overriding the `.cpg` and
+    /// the `.dbf`'s language driver; when neither says, it is guessed (UTF-8, else GBK).
+    #[serde(default)]
+    pub encoding: Option<TextEncoding>,
     /// Property holding the unique county id.
     #[serde(default = "BoundaryInput::default_id")]
     pub id: String,
@@ -121,10 +158,16 @@ impl BoundaryInput {
         "prefecture_name".into()
     }
 
-    /// The field mapping of the shipped data, with the given path.
+    /// The field mapping of the shipped data, with the given path; everything else read from
+    /// the file.
     pub fn with_path(path: impl Into<PathBuf>) -> Self {
         BoundaryInput {
             path: path.into(),
+            format: None,
+            layer: None,
+            crs: None,
+            datum: None,
+            encoding: None,
             id: Self::default_id(),
             name: Self::default_name(),
             prefecture_id: Self::default_prefecture_id(),
@@ -133,12 +176,31 @@ impl BoundaryInput {
     }
 }
 
-/// Where the towns are and which columns hold what.
+/// Where the towns are, how to read them and which columns hold what.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TownInput {
-    /// CSV file with a header row, relative to the configuration file.
+    /// Points in any format of [`Format`] (CSV with a header row, GeoJSON, Shapefile,
+    /// GeoPackage), relative to the configuration file. `file.gpkg:layer` names a GeoPackage
+    /// layer.
     pub path: PathBuf,
+    /// The format, when the extension does not tell it.
+    #[serde(default)]
+    pub format: Option<Format>,
+    /// The GeoPackage layer (by default the file's only feature layer).
+    #[serde(default)]
+    pub layer: Option<String>,
+    /// The CRS of the coordinates, overriding what the file says; when neither says, WGS84
+    /// is assumed with a warning.
+    #[serde(default)]
+    pub crs: Option<Crs>,
+    /// A web-map offset to remove (`gcj02`, `bd09`); none by default.
+    #[serde(default)]
+    pub datum: Option<Datum>,
+    /// The text encoding (CSV, a Shapefile's `.dbf`); by default declared by the file or
+    /// guessed (UTF-8, else GBK).
+    #[serde(default)]
+    pub encoding: Option<TextEncoding>,
     /// Column holding the town id.
     #[serde(default = "TownInput::default_id")]
     pub id: String,
@@ -148,12 +210,20 @@ pub struct TownInput {
     /// Column holding the kind (`county_seat`, `town`, `township`, `street`, `unknown`).
     #[serde(default = "TownInput::default_kind")]
     pub kind: String,
-    /// Column holding the longitude in WGS84 degrees.
-    #[serde(default = "TownInput::default_lon")]
-    pub lon: String,
-    /// Column holding the latitude in WGS84 degrees.
-    #[serde(default = "TownInput::default_lat")]
-    pub lat: String,
+    /// CSV column holding the longitude or easting. When neither this nor `wkt` is set, the
+    /// first column named `lon`, `lng`, `long`, `longitude`, `x` or `经度` (any case) is
+    /// used.
+    #[serde(default)]
+    pub lon: Option<String>,
+    /// CSV column holding the latitude or northing. By default the first column named `lat`,
+    /// `latitude`, `y` or `纬度` (any case).
+    #[serde(default)]
+    pub lat: Option<String>,
+    /// CSV column holding the position as WKT (`POINT (104.1 30.6)`), instead of `lon` and
+    /// `lat`. By default a column named `wkt`, `geometry`, `geom` or `the_geom` is used when no
+    /// coordinate columns are found.
+    #[serde(default)]
+    pub wkt: Option<String>,
     /// Optional column holding a status (e.g. `status_2023`).
     #[serde(default)]
     pub status: Option<String>,
@@ -173,22 +243,23 @@ impl TownInput {
     fn default_kind() -> String {
         "kind".into()
     }
-    fn default_lon() -> String {
-        "lon".into()
-    }
-    fn default_lat() -> String {
-        "lat".into()
-    }
 
-    /// The column mapping of the shipped data, with the given path and no status filter.
+    /// The column mapping of the shipped data, with the given path, coordinate columns found
+    /// by name, no status filter, and everything else read from the file.
     pub fn with_path(path: impl Into<PathBuf>) -> Self {
         TownInput {
             path: path.into(),
+            format: None,
+            layer: None,
+            crs: None,
+            datum: None,
+            encoding: None,
             id: Self::default_id(),
             name: Self::default_name(),
             kind: Self::default_kind(),
-            lon: Self::default_lon(),
-            lat: Self::default_lat(),
+            lon: None,
+            lat: None,
+            wkt: None,
             status: None,
             exclude_status: Vec::new(),
         }

@@ -124,6 +124,96 @@ pub enum Error {
         second: usize,
     },
 
+    /// A feature or record of any format does not have the expected shape: a missing
+    /// property, a geometry of the wrong type, an empty geometry, an invalid polygon under
+    /// `strict`.
+    #[error("{}: {location}: {message}", .path.display())]
+    Feature {
+        /// The file.
+        path: PathBuf,
+        /// `feature 12` or `line 7`.
+        location: String,
+        /// What was expected and what was found.
+        message: String,
+    },
+
+    /// A coordinate pair cannot be placed: not finite, out of range, outside the valid area
+    /// of its CRS, or swapped.
+    #[error("{}: {location}: coordinates `{found}`: {message}", .path.display())]
+    Coordinate {
+        /// The file.
+        path: PathBuf,
+        /// `feature 12` or `line 7`.
+        location: String,
+        /// The pair as found.
+        found: String,
+        /// What is wrong, and what to do.
+        message: String,
+    },
+
+    /// A file-level problem of an input: a missing companion file, a `.dbf` whose row count
+    /// differs from the `.shp`, a GeoPackage without the layer asked for.
+    #[error("{}: {message}", .path.display())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
+
+    /// The input's format cannot be told from its name, or is not one citybelt reads.
+    #[error("{}: unknown input format `{found}` (supported: {supported}); name it with --format", .path.display())]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+        /// The extension or format name found.
+        found: String,
+        /// The supported formats, comma-separated.
+        supported: String,
+    },
+
+    /// The CRS named by an input file (`.prj`, GeoJSON `crs`, GeoPackage `srs_id`) is not one
+    /// citybelt knows.
+    #[error("{}: cannot use the CRS `{found}` named by the {origin}; name the CRS with --crs (e.g. --crs EPSG:4523) or `crs` in the region file", .path.display())]
+    UnknownCrs {
+        /// The file naming the CRS (the `.prj` itself for a Shapefile).
+        path: PathBuf,
+        /// The CRS as named there.
+        found: String,
+        /// `.prj`, `GeoJSON crs member`, `GeoPackage srs_id`.
+        origin: &'static str,
+    },
+
+    /// A text encoding named by an input file (a `.cpg`) is not known.
+    #[error("{}: unknown text encoding `{label}`; name it with --encoding (e.g. gbk, utf-8)", .path.display())]
+    UnknownEncoding {
+        /// The file naming it.
+        path: PathBuf,
+        /// The label found.
+        label: String,
+    },
+
+    /// A Shapefile's `.shp` or `.shx` cannot be read.
+    #[error("{}: cannot read the Shapefile", .path.display())]
+    Shapefile {
+        /// The `.shp` file.
+        path: PathBuf,
+        /// The reader's error.
+        #[source]
+        source: shapefile::Error,
+    },
+
+    /// A GeoPackage cannot be read.
+    #[cfg(feature = "gpkg")]
+    #[error("{}: cannot read the GeoPackage", .path.display())]
+    GeoPackage {
+        /// The `.gpkg` file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+
     /// An output file or folder name is not usable.
     #[error("{}: {message}", .path.display())]
     Output {
@@ -151,6 +241,9 @@ impl Error {
     /// Whether the error comes from the region configuration (as opposed to the data or the
     /// file system). The binary maps configuration errors to exit code 2 and the rest to 1.
     pub fn is_config(&self) -> bool {
-        matches!(self, Error::Config { .. } | Error::ConfigSyntax { .. })
+        matches!(
+            self,
+            Error::Config { .. } | Error::ConfigSyntax { .. } | Error::UnknownFormat { .. }
+        )
     }
 }

@@ -7,7 +7,9 @@
 //! The pipeline is the module tree:
 //!
 //! 1. [`config`]: read the region file (scope, belts, centres, density kinds, references);
-//! 2. [`load`]: read boundaries (GeoJSON) and towns (CSV) as WGS84 lon/lat;
+//! 2. [`load`]: read boundaries and towns (GeoJSON, Shapefile, GeoPackage, CSV) and convert
+//!    them to WGS84 lon/lat from their CRS ([`crs`], including the GCJ-02 and BD-09 offsets of
+//!    Chinese web maps), with soft problems returned as warnings;
 //! 3. [`config::RegionConfig::resolve`]: check the region against the boundaries;
 //! 4. [`index`]: an R-tree places every town in exactly one county (or none, reported);
 //! 5. [`analyse`]: areas, counts, densities, belt outlines, reference comparisons;
@@ -34,6 +36,7 @@
 
 pub mod analyse;
 pub mod config;
+pub mod crs;
 pub mod error;
 pub mod export;
 pub mod index;

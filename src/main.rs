@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use citybelt::config::{BoundaryInput, PartialPolicy};
+use citybelt::crs::{Crs, Datum};
 use citybelt::export::summary_json;
+use citybelt::load::{Format, LoadOptions, ReadSettings, TextEncoding};
 use citybelt::model::TownKind;
 use citybelt::pipeline::{CountOptions, Outcome, RunOptions, count, run};
 
@@ -88,6 +90,41 @@ struct InputArgs {
     /// configuration.
     #[arg(long, value_name = "POLICY", value_parser = parse_policy)]
     partial: Option<PartialPolicy>,
+    /// Format of both inputs, when an extension does not tell it: geojson, geojsonseq,
+    /// shapefile, gpkg, csv.
+    #[arg(long, value_name = "FORMAT", value_parser = parse::<Format>)]
+    format: Option<Format>,
+    /// CRS of both inputs' coordinates, overriding the files' own (.prj, GeoJSON `crs`,
+    /// GeoPackage srs_id): EPSG:4326, EPSG:4490, EPSG:4523, EPSG:32648, a PROJ string `+proj=…`.
+    #[arg(long, value_name = "CRS", value_parser = parse::<Crs>)]
+    crs: Option<Crs>,
+    /// Web-map offset of both inputs to remove on load: gcj02 (Amap, Tencent) or bd09 (Baidu).
+    #[arg(long, value_name = "DATUM", value_parser = parse::<Datum>)]
+    datum: Option<Datum>,
+    /// Text encoding of both inputs' attributes (utf-8, gbk, gb18030, big5, …), overriding
+    /// the .cpg, the .dbf language driver and detection.
+    #[arg(long, value_name = "ENCODING", value_parser = parse::<TextEncoding>)]
+    encoding: Option<TextEncoding>,
+    /// Format of the towns only (wins over --format).
+    #[arg(long, value_name = "FORMAT", value_parser = parse::<Format>)]
+    towns_format: Option<Format>,
+    /// CRS of the towns only (wins over --crs).
+    #[arg(long, value_name = "CRS", value_parser = parse::<Crs>)]
+    towns_crs: Option<Crs>,
+    /// Web-map offset of the towns only (wins over --datum; `wgs84` for none).
+    #[arg(long, value_name = "DATUM", value_parser = parse::<Datum>)]
+    towns_datum: Option<Datum>,
+    /// Text encoding of the towns only (wins over --encoding).
+    #[arg(long, value_name = "ENCODING", value_parser = parse::<TextEncoding>)]
+    towns_encoding: Option<TextEncoding>,
+    /// Refuse instead of repairing or assuming: invalid polygons, inputs that state no CRS,
+    /// text encodings that would have to be guessed.
+    #[arg(long, conflicts_with = "skip_bad_rows")]
+    strict: bool,
+    /// Skip town rows that cannot be read, and count them by reason in the report, instead of
+    /// failing on the first.
+    #[arg(long)]
+    skip_bad_rows: bool,
 }
 
 #[derive(Args)]
@@ -107,6 +144,13 @@ struct RunArgs {
 
 fn parse_policy(s: &str) -> Result<PartialPolicy, String> {
     s.parse()
+}
+
+fn parse<T: std::str::FromStr>(s: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e: T::Err| e.to_string())
 }
 
 /// `assets/chengyu/region.toml` in the working folder, else in the source tree the binary was
@@ -161,6 +205,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Count(args) => count_command(&args)?,
         Command::Check(input) => {
             let outcome = run(&options(&input, None, None))?;
+            println!(
+                "Inputs:\n  boundaries  {}: {}\n  towns       {}: {}",
+                outcome.boundaries.path.display(),
+                outcome.boundaries.source,
+                outcome.towns.path.display(),
+                outcome.towns.source
+            );
             print!("{}", report(&outcome));
             println!("Configuration and inputs are valid; nothing was written.");
         }
@@ -169,6 +220,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn options(input: &InputArgs, out: Option<PathBuf>, precision: Option<u8>) -> RunOptions {
+    let both = ReadSettings {
+        format: input.format,
+        crs: input.crs.clone(),
+        datum: input.datum,
+        encoding: input.encoding,
+    };
+    let towns = ReadSettings {
+        format: input.towns_format,
+        crs: input.towns_crs.clone(),
+        datum: input.towns_datum,
+        encoding: input.towns_encoding,
+    };
     RunOptions {
         config: input.region.clone(),
         boundaries: input.boundaries.clone(),
@@ -176,6 +239,12 @@ fn options(input: &InputArgs, out: Option<PathBuf>, precision: Option<u8>) -> Ru
         partial: input.partial,
         out,
         precision,
+        town_settings: towns.or(&both),
+        boundary_settings: both,
+        load: LoadOptions {
+            strict: input.strict,
+            skip_bad_rows: input.skip_bad_rows,
+        },
     }
 }
 
@@ -183,11 +252,11 @@ fn count_command(args: &CountArgs) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     let opts = CountOptions {
         boundaries: BoundaryInput {
-            path: args.boundaries.clone(),
             id: args.id_field.clone(),
             name: args.name_field.clone(),
             prefecture_id: String::new(),
             prefecture_name: String::new(),
+            ..BoundaryInput::with_path(&args.boundaries)
         },
         points: args.points.clone(),
         lon: args.lon.clone(),

@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use geo::{MultiPolygon, Point};
 
+use crate::crs::{Crs, Datum};
+
 /// One administrative unit (a county, district or county-level city) with its outline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Boundary {
@@ -31,6 +33,69 @@ impl Boundary {
     }
 }
 
+/// A remark about the run that a user should see: reported once per kind with a count.
+///
+/// Loaders return them for soft problems of the input (an assumed CRS, a guessed text
+/// encoding, a repaired polygon, skipped rows); the analysis adds its own and puts all of them
+/// in the report and `summary.json`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    /// Short machine code, e.g. `towns_outside`, `crs_assumed`.
+    pub code: &'static str,
+    /// How many items it concerns.
+    pub count: u64,
+    /// What happened, with up to a few examples.
+    pub message: String,
+}
+
+/// How an input file was read: what a user needs to check that it was read right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceInfo {
+    /// Format name, e.g. `GeoJSON`, `Shapefile`.
+    pub format: &'static str,
+    /// The GeoPackage layer read, if any.
+    pub layer: Option<String>,
+    /// The CRS the coordinates were converted from.
+    pub crs: Crs,
+    /// Where the CRS came from: `configuration`, `.prj`, `GeoJSON crs member`,
+    /// `GeoPackage srs_id`, or `assumed`.
+    pub crs_from: &'static str,
+    /// The web-map offset removed, if any.
+    pub datum: Datum,
+    /// The text encoding used (Shapefile and CSV), e.g. `GBK (from the .cpg)`.
+    pub encoding: Option<String>,
+}
+
+impl Default for SourceInfo {
+    fn default() -> Self {
+        SourceInfo {
+            format: "",
+            layer: None,
+            crs: Crs::Wgs84,
+            crs_from: "assumed",
+            datum: Datum::Wgs84,
+            encoding: None,
+        }
+    }
+}
+
+impl fmt::Display for SourceInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.format)?;
+        if let Some(layer) = &self.layer {
+            write!(f, " layer `{layer}`")?;
+        }
+        write!(f, ", {} ({})", self.crs, self.crs_from)?;
+        if self.datum != Datum::Wgs84 {
+            write!(f, ", {} offset removed", self.datum)?;
+        }
+        if let Some(enc) = &self.encoding {
+            write!(f, ", {enc}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A layer of boundaries read from one file.
 #[derive(Debug, Clone)]
 pub struct Boundaries {
@@ -38,9 +103,23 @@ pub struct Boundaries {
     pub path: PathBuf,
     /// The boundaries, in file order. Ids are unique.
     pub features: Vec<Boundary>,
+    /// How the file was read.
+    pub source: SourceInfo,
+    /// Soft problems met while reading (assumed CRS, guessed encoding, repaired polygons).
+    pub warnings: Vec<Warning>,
 }
 
 impl Boundaries {
+    /// A layer of WGS84 boundaries with no warnings.
+    pub fn new(path: impl Into<PathBuf>, features: Vec<Boundary>) -> Self {
+        Boundaries {
+            path: path.into(),
+            features,
+            source: SourceInfo::default(),
+            warnings: Vec::new(),
+        }
+    }
+
     /// The position of the boundary with this id, if any.
     pub fn position(&self, id: &str) -> Option<usize> {
         self.features.iter().position(|b| b.id == id)
@@ -172,7 +251,8 @@ pub struct Town {
     pub status: Option<String>,
     /// Values of the source's other columns, in the order of [`Towns::extra_columns`].
     pub extra: Vec<String>,
-    /// 1-based line of the source file it came from.
+    /// Where it came from: the 1-based line of a CSV file, or the 1-based record number in
+    /// other formats.
     pub line: u64,
 }
 
@@ -186,6 +266,10 @@ pub struct Towns {
     pub extra_columns: Vec<String>,
     /// The towns, in file order.
     pub towns: Vec<Town>,
+    /// How the file was read.
+    pub source: SourceInfo,
+    /// Soft problems met while reading (assumed CRS, guessed encoding, skipped rows).
+    pub warnings: Vec<Warning>,
 }
 
 impl<'de> serde::Deserialize<'de> for TownKind {

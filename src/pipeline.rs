@@ -9,7 +9,9 @@ use crate::config::{BoundaryInput, PartialPolicy, Region, RegionConfig};
 use crate::error::Result;
 use crate::export::{ExportOptions, Results, export, export_counts};
 use crate::index::CountyIndex;
-use crate::load::{PointBlocks, load_boundaries, load_towns};
+use crate::load::{
+    LoadOptions, PointBlocks, ReadSettings, load_boundaries, load_boundaries_with, load_towns_with,
+};
 use crate::model::{Boundaries, Towns};
 
 /// What to run. Only `config` is required; the other fields override the configuration.
@@ -27,6 +29,12 @@ pub struct RunOptions {
     pub out: Option<PathBuf>,
     /// Coordinate decimals instead of the configured ones.
     pub precision: Option<u8>,
+    /// How to read the boundaries, instead of the configured settings.
+    pub boundary_settings: ReadSettings,
+    /// How to read the towns, instead of the configured settings.
+    pub town_settings: ReadSettings,
+    /// Strictness and the handling of unreadable town rows.
+    pub load: LoadOptions,
 }
 
 /// Wall time of each stage.
@@ -93,14 +101,18 @@ pub fn run(opts: &RunOptions) -> Result<Outcome> {
     let mut b_input = config.boundary_input();
     if let Some(p) = &opts.boundaries {
         b_input.path.clone_from(p);
+        b_input.layer = None;
     }
+    opts.boundary_settings.apply_to_boundaries(&mut b_input);
     let mut t_input = config.town_input();
     if let Some(p) = &opts.towns {
         t_input.path.clone_from(p);
+        t_input.layer = None;
     }
-    let boundaries = load_boundaries(&b_input)?;
+    opts.town_settings.apply_to_towns(&mut t_input);
+    let boundaries = load_boundaries_with(&b_input, &opts.load)?;
     let region = config.resolve(&boundaries, opts.partial)?;
-    let towns = load_towns(&t_input)?;
+    let towns = load_towns_with(&t_input, &opts.load)?;
     let t1 = Instant::now();
     let index = CountyIndex::new(&boundaries);
     let t2 = Instant::now();

@@ -244,15 +244,27 @@ fn missing_csv_column() {
         .edit(
             "grid_towns.csv",
             "id,name,name_zh,kind,lon,lat",
-            "id,name,name_zh,kind,lng,lat",
+            "id,name,name_zh,kind,east,lat",
         )
         .fails(
             1,
             &[
-                "missing column `lon` (longitude)",
-                "the header has: id, name, name_zh, kind, lng, lat",
+                "missing column `lon` (coordinates: looked for lon, lng",
+                "the header has: id, name, name_zh, kind, east, lat",
             ],
         );
+}
+
+#[test]
+fn coordinate_columns_are_found_by_name() {
+    let case = Case::new();
+    case.edit(
+        "grid_towns.csv",
+        "id,name,name_zh,kind,lon,lat",
+        "id,name,name_zh,kind,LNG,纬度",
+    );
+    let out = case.run(&["--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -260,12 +272,12 @@ fn geojson_that_is_not_a_feature_collection() {
     let case = Case::new();
     fs::write(
         case.path("grid.geojson"),
-        r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[104,30]}}"#,
+        r#"{"type":"Point","coordinates":[104,30]}"#,
     )
     .unwrap();
     case.fails(
         1,
-        &["grid.geojson: document: expected a FeatureCollection, found a Feature"],
+        &["grid.geojson: document: expected a FeatureCollection, a Feature or one Feature per line, found a Point"],
     );
 }
 

@@ -1,5 +1,6 @@
 //! Outlines of belts and of the region.
 
+use geo::orient::{Direction, Orient};
 use geo::{Coord, CoordsIter, LineString, MultiPolygon, Polygon, unary_union};
 use rstar::{AABB, RTree};
 
@@ -42,7 +43,9 @@ pub fn dissolve<'a>(
             )
         })
         .collect();
-    MultiPolygon(polygons)
+    // The union does not promise ring orientation (a sliver hole left between a repaired
+    // polygon and its neighbours came out counter-clockwise), and geodesic area needs it.
+    MultiPolygon(polygons).orient(Direction::Default)
 }
 
 /// Re-inserts the input vertices lying on each edge of `ring`, in order along the edge.

@@ -16,6 +16,7 @@ use crate::model::{Boundaries, KindCounts, TownKind, Towns};
 pub use self::belts::{OUTLINE_TOLERANCE, dissolve};
 pub use self::count::{PointCounts, count_points};
 pub use self::density::{AreaStats, area_km2, per_10k_km2};
+pub use crate::model::Warning;
 
 /// Where a town stands relative to the region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,17 +156,6 @@ pub struct TownTotals {
     pub excluded_by_status: u64,
 }
 
-/// A remark about the run that a user should see: reported once per kind with a count.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Warning {
-    /// Short machine code, e.g. `towns_outside`.
-    pub code: &'static str,
-    /// How many items it concerns.
-    pub count: u64,
-    /// What happened, with up to a few examples.
-    pub message: String,
-}
-
 /// Everything the analysis computed.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -181,7 +171,8 @@ pub struct Analysis {
     pub towns: Vec<TownResult>,
     /// Totals over the town rows.
     pub totals: TownTotals,
-    /// Remarks, one per kind.
+    /// Remarks, one per kind: those of the loaders (boundaries, then towns) first, then the
+    /// analysis's own.
     pub warnings: Vec<Warning>,
 }
 
@@ -368,7 +359,12 @@ pub fn analyse(
         .collect();
 
     // 6. Belts and the region.
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<Warning> = boundaries
+        .warnings
+        .iter()
+        .chain(&towns.warnings)
+        .cloned()
+        .collect();
     let mut belts = Vec::new();
     for (i, belt) in region.belts.iter().enumerate() {
         let stats = AreaStats::sum(belt.members.iter().map(|&b| stats_of(b)), kinds);

@@ -195,15 +195,15 @@ mod tests {
             prefecture_name: "p".into(),
             geometry: g,
         };
-        Boundaries {
-            path: "grid".into(),
-            features: vec![
+        Boundaries::new(
+            "grid",
+            vec![
                 b("d", sq(100.0, 30.0)),
                 b("b", sq(101.0, 30.0)),
                 b("c", sq(100.0, 31.0)),
                 b("a", sq(101.0, 31.0)),
             ],
-        }
+        )
     }
 
     /// Deterministic SplitMix64, so the test needs no random-number crate.

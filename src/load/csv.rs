@@ -1,41 +1,54 @@
-//! CSV town points, read as a stream: [`TownReader`] yields one town at a time, so millions of
-//! points need no more memory than one row; [`load_towns`] collects them.
+//! CSV town points, read row by row.
+//!
+//! What a CSV does not say is found out from its first mebibyte:
+//!
+//! - the **encoding**: the input's `encoding`, else UTF-8 when there is a byte-order mark or
+//!   the bytes are valid UTF-8, else GBK (a `encoding_guessed` warning; an error under
+//!   `strict`). Non-UTF-8 text is transcoded while it streams;
+//! - the **delimiter**: whichever of comma, semicolon and tab is most frequent outside quotes
+//!   in the header line;
+//! - the **coordinate columns**, when not configured: the first column named `lon`, `lng`,
+//!   `long`, `longitude`, `x` or `经度` and the first named `lat`, `latitude`, `y` or `纬度`
+//!   (any case), else a WKT column named `wkt`, `geometry`, `geom` or `the_geom`.
+//!
+//! A CSV states no CRS: the input's `crs`, else WGS84 with a `crs_assumed` warning.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 
-use geo::Point;
-
+use super::LoadOptions;
+use super::build::{FileCrs, resolve_crs};
+use super::text::{self, TextEncoding};
+use super::towns::{TownMaker, TownParts};
 use crate::config::TownInput;
+use crate::crs::{Axis, Crs, ToWgs84};
 use crate::error::{Error, Result};
-use crate::model::{Town, TownKind, Towns};
+use crate::model::{SourceInfo, Town, Warning};
 
-/// Reads town points from a CSV file with a header row.
+/// How much of the file is looked at to find its encoding and delimiter.
 ///
-/// Columns are found by the names in `input`; every other column is kept as
-/// [`Town::extra`]. Longitude and latitude are WGS84 degrees.
-///
-/// # Errors
-/// [`Error::Io`], [`Error::MissingColumn`] listing the header, [`Error::Csv`] for malformed
-/// rows, and [`Error::BadValue`] naming the line and column for a coordinate that is not a
-/// number or out of range, or an unknown kind.
-///
-/// # Examples
-/// ```
-/// use citybelt::config::TownInput;
-/// let towns = citybelt::load::load_towns(&TownInput::with_path("tests/fixtures/grid_towns.csv"))?;
-/// assert_eq!(towns.towns.len(), 14);
-/// # Ok::<(), citybelt::Error>(())
-/// ```
-pub fn load_towns(input: &TownInput) -> Result<Towns> {
-    let mut reader = TownReader::open(input)?;
-    let towns = reader.by_ref().collect::<Result<Vec<_>>>()?;
-    Ok(Towns {
-        path: input.path.clone(),
-        extra_columns: reader.extra_columns().to_vec(),
-        towns,
-    })
+/// # Units
+/// bytes
+const SAMPLE_BYTES: usize = 1 << 20;
+
+const LON_NAMES: [&str; 6] = ["lon", "lng", "long", "longitude", "x", "经度"];
+const LAT_NAMES: [&str; 4] = ["lat", "latitude", "y", "纬度"];
+const WKT_NAMES: [&str; 4] = ["wkt", "geometry", "geom", "the_geom"];
+
+/// Where the position of a town is in a row.
+#[derive(Debug, Clone)]
+enum Position {
+    LonLat {
+        lon: usize,
+        lat: usize,
+        lon_name: String,
+        lat_name: String,
+    },
+    Wkt {
+        column: usize,
+        name: String,
+    },
 }
 
 /// Where each configured column is in the header.
@@ -44,138 +57,238 @@ struct Columns {
     id: usize,
     name: usize,
     kind: Option<usize>,
-    lon: usize,
-    lat: usize,
     status: Option<usize>,
+    position: Position,
     extra: Vec<usize>,
     extra_names: Vec<String>,
 }
 
-/// A streaming reader of town points: an iterator of `Result<Town>` that stops at the first
-/// error.
-///
-/// # Examples
-/// ```
-/// use citybelt::config::TownInput;
-/// use citybelt::load::TownReader;
-/// let reader = TownReader::open(&TownInput::with_path("tests/fixtures/grid_towns.csv"))?;
-/// let seats = reader.filter(|t| matches!(t, Ok(t) if t.kind == citybelt::model::TownKind::CountySeat)).count();
-/// assert_eq!(seats, 4);
-/// # Ok::<(), citybelt::Error>(())
-/// ```
-pub struct TownReader {
+/// The rows of an open CSV file.
+pub(crate) struct CsvRows {
     path: PathBuf,
-    input: TownInput,
     reader: csv::Reader<Box<dyn Read>>,
     columns: Columns,
     record: csv::StringRecord,
-    failed: bool,
 }
 
-impl TownReader {
-    /// Opens the file and reads its header.
-    ///
-    /// # Errors
-    /// [`Error::Io`] if the file cannot be opened, [`Error::Csv`] if the header cannot be read,
-    /// [`Error::MissingColumn`] if a configured column is missing.
-    pub fn open(input: &TownInput) -> Result<Self> {
-        Self::open_with_kind(input, true)
-    }
+impl CsvRows {
+    /// Opens the file, finds its encoding, delimiter and columns, and decides its CRS.
+    pub(crate) fn open(
+        path: &Path,
+        input: &TownInput,
+        require_kind: bool,
+        opts: &LoadOptions,
+        info: &mut SourceInfo,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<(Self, ToWgs84)> {
+        let file = File::open(path).map_err(|e| Error::io(path, "cannot open town file", e))?;
+        let mut file = BufReader::with_capacity(1 << 20, file);
+        let mut sample = Vec::with_capacity(64 * 1024);
+        (&mut file)
+            .take(SAMPLE_BYTES as u64)
+            .read_to_end(&mut sample)
+            .map_err(|e| Error::io(path, "cannot read town file", e))?;
+        let complete = sample.len() < SAMPLE_BYTES;
 
-    /// Like [`TownReader::open`], but when `require_kind` is false a missing kind column is
-    /// allowed and every point is of kind [`TownKind::Unknown`] (for counting arbitrary
-    /// points).
-    ///
-    /// # Errors
-    /// As [`TownReader::open`].
-    pub fn open_with_kind(input: &TownInput, require_kind: bool) -> Result<Self> {
-        let path = input.path.clone();
-        let file = File::open(&path).map_err(|e| Error::io(&path, "cannot open town file", e))?;
-        let source: Box<dyn Read> = Box::new(BufReader::with_capacity(1 << 20, file));
+        let encoding = match input.encoding {
+            Some(enc) => {
+                info.encoding = Some(format!("{enc} (configured)"));
+                enc
+            }
+            None if sample.starts_with(b"\xEF\xBB\xBF") => {
+                info.encoding = Some("UTF-8 (byte-order mark)".into());
+                TextEncoding::UTF_8
+            }
+            None => {
+                let (enc, _) = text::guess(&sample, complete);
+                if !enc.is_utf8() {
+                    if opts.strict {
+                        return Err(Error::Input {
+                            path: path.to_owned(),
+                            message: "the text is not UTF-8, and --strict forbids guessing its encoding; name it with --encoding (e.g. gbk)".into(),
+                        });
+                    }
+                    warnings.push(Warning {
+                        code: "encoding_guessed",
+                        count: 1,
+                        message: format!(
+                            "{}: the text is not valid UTF-8; read as {enc} (guessed). Name the encoding with --encoding if names look wrong",
+                            path.display()
+                        ),
+                    });
+                    info.encoding = Some(format!("{enc} (guessed)"));
+                } else {
+                    info.encoding = Some("UTF-8".into());
+                }
+                enc
+            }
+        };
+        let delimiter = detect_delimiter(&sample);
+        let raw: Box<dyn Read> = Box::new(Cursor::new(sample).chain(file));
+        let source: Box<dyn Read> = if encoding.is_utf8() {
+            raw
+        } else {
+            Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(encoding.encoding()))
+                    .build(raw),
+            )
+        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
+            .delimiter(delimiter)
             .from_reader(source);
-        let headers = reader.headers().map_err(|e| csv_error(&path, e))?.clone();
-        let columns = Columns::find(&path, &headers, input, require_kind)?;
-        Ok(TownReader {
+        let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
+        let columns = Columns::find(path, &headers, input, require_kind)?;
+        let transform = resolve_crs(
             path,
-            input: input.clone(),
-            reader,
-            columns,
-            record: csv::StringRecord::new(),
-            failed: false,
-        })
+            input.crs.as_ref(),
+            input.datum,
+            FileCrs::Unstated,
+            opts,
+            info,
+            warnings,
+        )?;
+        Ok((
+            CsvRows {
+                path: path.to_owned(),
+                reader,
+                columns,
+                record: csv::StringRecord::new(),
+            },
+            transform,
+        ))
     }
 
-    /// Names of the source columns kept as [`Town::extra`].
-    pub fn extra_columns(&self) -> &[String] {
+    /// Names of the columns kept as [`Town::extra`].
+    pub(crate) fn extra_columns(&self) -> &[String] {
         &self.columns.extra_names
     }
 
-    fn parse(&self) -> Result<Town> {
+    /// The next town, `None` at the end.
+    pub(crate) fn next_town(&mut self, maker: &TownMaker) -> Option<Result<Town>> {
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => Some(self.parse(maker)),
+            Err(e) => Some(Err(csv_error(&self.path, e))),
+        }
+    }
+
+    fn parse(&self, maker: &TownMaker) -> Result<Town> {
         let record = &self.record;
         let line = record.position().map_or(0, csv::Position::line);
+        let location = format!("line {line}");
         let c = &self.columns;
         let get = |i: usize| record.get(i).unwrap_or("").trim();
         let bad = |field: &str, expected: String, found: &str| Error::BadValue {
             path: self.path.clone(),
-            location: format!("line {line}"),
+            location: location.clone(),
             field: field.to_owned(),
             expected,
             found: found.to_owned(),
         };
-        let coord = |i: usize, field: &str, limit: f64| -> Result<f64> {
-            let text = get(i);
-            text.parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && v.abs() <= limit)
-                .ok_or_else(|| {
+        let (xy, fields) = match &c.position {
+            Position::LonLat {
+                lon,
+                lat,
+                lon_name,
+                lat_name,
+            } => {
+                let number = |i: usize, field: &str, axis: Axis| -> Result<f64> {
+                    let text = get(i);
+                    text.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| {
+                            bad(field, number_expected(maker.transform.crs(), axis), text)
+                        })
+                };
+                let x = number(*lon, lon_name, Axis::X)?;
+                let y = number(*lat, lat_name, Axis::Y)?;
+                ((x, y), Some((lon_name.as_str(), lat_name.as_str())))
+            }
+            Position::Wkt { column, name } => {
+                let text = get(*column);
+                let xy = parse_wkt_point(text).ok_or_else(|| {
                     bad(
-                        field,
-                        format!("a number of WGS84 degrees between -{limit} and {limit}"),
+                        name,
+                        "a WKT point such as `POINT (104.1 30.6)` with finite coordinates".into(),
                         text,
                     )
-                })
+                })?;
+                (xy, None)
+            }
         };
-        let lon = coord(c.lon, &self.input.lon, 180.0)?;
-        let lat = coord(c.lat, &self.input.lat, 90.0)?;
-        let kind = match c.kind {
-            None => TownKind::Unknown,
-            Some(i) => get(i).parse().map_err(|_| {
-                bad(
-                    &self.input.kind,
-                    "one of county_seat, town, township, street, unknown".into(),
-                    get(i),
-                )
-            })?,
-        };
-        Ok(Town {
-            id: get(c.id).to_owned(),
-            name: get(c.name).to_owned(),
-            kind,
-            position: Point::new(lon, lat),
-            status: c.status.map(|i| get(i).to_owned()),
-            extra: c.extra.iter().map(|&i| get(i).to_owned()).collect(),
-            line,
-        })
+        maker.make(
+            TownParts {
+                location: &location,
+                line,
+                id: get(c.id).to_owned(),
+                name: get(c.name).to_owned(),
+                kind: c.kind.map(get),
+                status: c.status.map(|i| get(i).to_owned()),
+                extra: c.extra.iter().map(|&i| get(i).to_owned()).collect(),
+            },
+            xy,
+            fields,
+        )
     }
 }
 
-impl Iterator for TownReader {
-    type Item = Result<Town>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
-        let item = match self.reader.read_record(&mut self.record) {
-            Ok(false) => return None,
-            Ok(true) => self.parse(),
-            Err(e) => Err(csv_error(&self.path, e)),
-        };
-        self.failed = item.is_err();
-        Some(item)
+/// What a coordinate column must hold, for messages.
+fn number_expected(crs: &Crs, axis: Axis) -> String {
+    match (crs, axis) {
+        (Crs::Wgs84, Axis::X) => "a number of WGS84 degrees between -180 and 180".into(),
+        (Crs::Wgs84, Axis::Y) => "a number of WGS84 degrees between -90 and 90".into(),
+        (other, Axis::X) if other.is_geographic() => format!("a longitude in {other}"),
+        (other, Axis::Y) if other.is_geographic() => format!("a latitude in {other}"),
+        (other, Axis::X) => format!("an easting in {other}"),
+        (other, Axis::Y) => format!("a northing in {other}"),
     }
+}
+
+/// The delimiter most frequent outside quotes in the first line: comma, semicolon or tab.
+fn detect_delimiter(sample: &[u8]) -> u8 {
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in sample {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            _ if !quoted => {
+                if let Some(c) = counts.iter_mut().find(|(d, _)| *d == b) {
+                    c.1 += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    // Ties go to the earlier entry: comma first.
+    counts
+        .iter()
+        .fold(
+            (b',', 0),
+            |best, &(d, n)| if n > best.1 { (d, n) } else { best },
+        )
+        .0
+}
+
+/// `POINT (x y)`, `POINT Z (x y z)`, `POINT(x y)`, any case; `None` for anything else or an
+/// empty point.
+fn parse_wkt_point(text: &str) -> Option<(f64, f64)> {
+    let t = text.trim();
+    let upper = t.to_ascii_uppercase();
+    let rest = upper.strip_prefix("POINT")?.trim_start();
+    let rest = rest
+        .trim_start_matches("ZM")
+        .trim_start_matches('Z')
+        .trim_start_matches('M')
+        .trim();
+    let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
+    let mut nums = inner.split_whitespace().map(str::parse::<f64>);
+    let x = nums.next()?.ok()?;
+    let y = nums.next()?.ok()?;
+    (x.is_finite() && y.is_finite()).then_some((x, y))
 }
 
 impl Columns {
@@ -190,49 +303,98 @@ impl Columns {
             .iter()
             .enumerate()
             .map(|(i, h)| {
-                if i == 0 {
+                let h = if i == 0 {
                     h.trim_start_matches('\u{feff}')
                 } else {
                     h
-                }
+                };
+                h.trim()
             })
             .collect();
         let position = |name: &str| names.iter().position(|h| *h == name);
+        let by_names = |candidates: &[&str]| {
+            names
+                .iter()
+                .position(|h| candidates.iter().any(|c| h.to_lowercase() == *c))
+        };
+        let missing = |column: &str, role: &'static str| Error::MissingColumn {
+            path: path.to_owned(),
+            column: column.to_owned(),
+            role,
+            found: names.join(", "),
+        };
         let column = |name: &str, role: &'static str| -> Result<usize> {
-            position(name).ok_or_else(|| Error::MissingColumn {
-                path: path.to_owned(),
-                column: name.to_owned(),
-                role,
-                found: names.join(", "),
-            })
+            position(name).ok_or_else(|| missing(name, role))
         };
         let kind = if require_kind {
             Some(column(&input.kind, "town kind")?)
         } else {
             position(&input.kind)
         };
+        let lon_lat = |lon: usize, lat: usize| Position::LonLat {
+            lon,
+            lat,
+            lon_name: names[lon].to_owned(),
+            lat_name: names[lat].to_owned(),
+        };
+        let pos = match (&input.lon, &input.lat, &input.wkt) {
+            (None, None, Some(w)) => Position::Wkt {
+                column: column(w, "WKT position")?,
+                name: w.clone(),
+            },
+            (Some(lon), Some(lat), _) => {
+                lon_lat(column(lon, "longitude")?, column(lat, "latitude")?)
+            }
+            (Some(lon), None, _) => lon_lat(
+                column(lon, "longitude")?,
+                by_names(&LAT_NAMES)
+                    .ok_or_else(|| missing("lat", "latitude; also looked for latitude, y, 纬度"))?,
+            ),
+            (None, Some(lat), _) => lon_lat(
+                by_names(&LON_NAMES).ok_or_else(|| {
+                    missing(
+                        "lon",
+                        "longitude; also looked for lng, long, longitude, x, 经度",
+                    )
+                })?,
+                column(lat, "latitude")?,
+            ),
+            (None, None, None) => match (
+                by_names(&LON_NAMES),
+                by_names(&LAT_NAMES),
+                by_names(&WKT_NAMES),
+            ) {
+                (Some(lon), Some(lat), _) => lon_lat(lon, lat),
+                (_, _, Some(w)) => Position::Wkt {
+                    column: w,
+                    name: names[w].to_owned(),
+                },
+                _ => {
+                    return Err(missing(
+                        "lon",
+                        "coordinates: looked for lon, lng, long, longitude, x or 经度 with lat, latitude, y or 纬度, or a WKT column wkt, geometry, geom or the_geom; name them with `lon`/`lat` or `wkt` in the region file",
+                    ));
+                }
+            },
+        };
         let mut c = Columns {
             id: column(&input.id, "town id")?,
             name: column(&input.name, "town name")?,
             kind,
-            lon: column(&input.lon, "longitude")?,
-            lat: column(&input.lat, "latitude")?,
             status: input
                 .status
                 .as_deref()
                 .map(|s| column(s, "status"))
                 .transpose()?,
+            position: pos,
             extra: Vec::new(),
             extra_names: Vec::new(),
         };
-        let used = [
-            Some(c.id),
-            Some(c.name),
-            c.kind,
-            Some(c.lon),
-            Some(c.lat),
-            c.status,
-        ];
+        let mut used = vec![Some(c.id), Some(c.name), c.kind, c.status];
+        match &c.position {
+            Position::LonLat { lon, lat, .. } => used.extend([Some(*lon), Some(*lat)]),
+            Position::Wkt { column, .. } => used.push(Some(*column)),
+        }
         c.extra = (0..names.len())
             .filter(|i| !used.contains(&Some(*i)))
             .collect();
@@ -246,5 +408,32 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
         path: path.to_owned(),
         line: e.position().map_or(0, csv::Position::line),
         source: e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(detect_delimiter(b"id,name,lon,lat\n1,a,2,3"), b',');
+        assert_eq!(
+            detect_delimiter(b"id;name;lon;lat\n1;\"a,b\";2,5;3,5"),
+            b';'
+        );
+        assert_eq!(detect_delimiter(b"id\tname\tlon\tlat\n"), b'\t');
+        assert_eq!(detect_delimiter(b"\"a;b\",c,d\n"), b',');
+        assert_eq!(detect_delimiter(b"single"), b',');
+    }
+
+    #[test]
+    fn wkt_points() {
+        assert_eq!(parse_wkt_point("POINT (104.1 30.6)"), Some((104.1, 30.6)));
+        assert_eq!(parse_wkt_point("point(104.1 30.6)"), Some((104.1, 30.6)));
+        assert_eq!(parse_wkt_point("POINT Z (1 2 3)"), Some((1.0, 2.0)));
+        assert_eq!(parse_wkt_point("POINT EMPTY"), None);
+        assert_eq!(parse_wkt_point("LINESTRING (1 2, 3 4)"), None);
+        assert_eq!(parse_wkt_point("POINT (NaN 1)"), None);
     }
 }

@@ -1,225 +1,267 @@
-//! GeoJSON boundaries.
+//! GeoJSON: a FeatureCollection, a single Feature, or Features one per line (GeoJSONSeq, with
+//! or without RFC 8142's record separators). A legacy `crs` member (`EPSG:4490`,
+//! `urn:ogc:def:crs:EPSG::4490`, CRS84, or the 2008 `{"type": "EPSG", …}` form) states the
+//! CRS; without one the file states none.
 
-use std::collections::HashMap;
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
-use geo::orient::{Direction, Orient};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::{Map, Value};
 
-use crate::config::BoundaryInput;
+use super::Source;
+use super::build::{FileCrs, PropValue, Props, RawGeom, RawLayer, RawRecord};
+use crate::crs::Crs;
 use crate::error::{Error, Result};
-use crate::model::{Boundaries, Boundary};
 
-/// Reads county boundaries from a GeoJSON FeatureCollection of Polygons and MultiPolygons.
-///
-/// Ids, names and prefectures come from the properties named in `input`; ids may be strings
-/// or integers and must be unique. Coordinates must be WGS84 lon/lat (RFC 7946); a legacy
-/// `crs` member naming anything else is refused.
-///
-/// # Errors
-/// [`Error::Io`], [`Error::Json`] (with line and column), [`Error::GeoJson`] naming the feature
-/// for a wrong structure or geometry type, [`Error::BadValue`] for a missing or empty
-/// property or an out-of-range coordinate, [`Error::DuplicateId`].
-///
-/// # Examples
-/// ```
-/// use citybelt::config::BoundaryInput;
-/// let counties = citybelt::load::load_boundaries(&BoundaryInput::with_path("tests/fixtures/grid.geojson"))?;
-/// assert_eq!(counties.features.len(), 5);
-/// # Ok::<(), citybelt::Error>(())
-/// ```
-pub fn load_boundaries(input: &BoundaryInput) -> Result<Boundaries> {
-    let path = input.path.as_path();
-    let file = File::open(path).map_err(|e| Error::io(path, "cannot open boundary file", e))?;
-    let doc: Value = serde_json::from_reader(BufReader::new(file)).map_err(|e| Error::Json {
-        path: path.to_owned(),
-        line: e.line(),
-        column: e.column(),
-        source: e,
-    })?;
-    parse_collection(path, &doc, input)
+/// The features of a file, with the CRS it states.
+struct Doc {
+    features: Vec<Map<String, Value>>,
+    crs: FileCrs,
 }
 
-fn parse_collection(path: &Path, doc: &Value, input: &BoundaryInput) -> Result<Boundaries> {
-    let err = |location: String, message: String| Error::GeoJson {
-        path: path.to_owned(),
-        location,
-        message,
-    };
-    let obj = doc.as_object().ok_or_else(|| {
-        err(
-            "document".into(),
-            format!("expected a JSON object, found {}", kind_of(doc)),
-        )
-    })?;
-    match obj.get("type").and_then(Value::as_str) {
-        Some("FeatureCollection") => {}
-        Some(other) => {
-            return Err(err(
-                "document".into(),
-                format!("expected a FeatureCollection, found a {other}"),
-            ));
-        }
-        None => {
-            return Err(err(
-                "document".into(),
-                "expected a FeatureCollection, found no `type`".into(),
-            ));
-        }
-    }
-    check_crs(path, obj)?;
-    let features = obj
-        .get("features")
-        .and_then(Value::as_array)
-        .ok_or_else(|| err("document".into(), "expected a `features` array".into()))?;
-    if features.is_empty() {
-        return Err(err(
-            "document".into(),
-            "the FeatureCollection has no features".into(),
-        ));
-    }
+const ORIGIN: &str = "GeoJSON crs member";
 
-    let mut out = Vec::with_capacity(features.len());
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (i, feature) in features.iter().enumerate() {
-        let loc = format!("feature {i}");
-        let fobj = feature
-            .as_object()
-            .filter(|o| o.get("type").and_then(Value::as_str) == Some("Feature"))
-            .ok_or_else(|| err(loc.clone(), "expected a Feature object".into()))?;
-        let empty = Map::new();
-        let props = match fobj.get("properties") {
-            Some(Value::Object(p)) => p,
-            Some(Value::Null) | None => &empty,
-            Some(other) => {
-                return Err(err(
-                    loc,
-                    format!(
-                        "expected `properties` to be an object, found {}",
-                        kind_of(other)
-                    ),
+fn doc_error(path: &Path, message: String) -> Error {
+    Error::GeoJson {
+        path: path.to_owned(),
+        location: "document".into(),
+        message,
+    }
+}
+
+/// Reads and checks the document structure; `what` names the file in an open error.
+fn read_doc(path: &Path, what: &'static str) -> Result<Doc> {
+    let mut bytes = std::fs::read(path).map_err(|e| Error::io(path, what, e))?;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    // RFC 8142 record separators are not JSON whitespace; a space keeps positions right.
+    for b in &mut bytes {
+        if *b == 0x1E {
+            *b = b' ';
+        }
+    }
+    let values = serde_json::Deserializer::from_slice(&bytes)
+        .into_iter::<Value>()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::Json {
+            path: path.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            source: e,
+        })?;
+    let n_values = values.len();
+    let mut values = values.into_iter();
+    let Some(first) = values.next() else {
+        return Err(doc_error(
+            path,
+            "the file is empty; expected GeoJSON".into(),
+        ));
+    };
+    let Value::Object(mut obj) = first else {
+        return Err(doc_error(
+            path,
+            format!("expected a JSON object, found {}", kind_of(&first)),
+        ));
+    };
+    let crs = file_crs(path, &obj);
+    match obj.get("type").and_then(Value::as_str) {
+        Some("FeatureCollection") => {
+            if n_values > 1 {
+                return Err(doc_error(
+                    path,
+                    format!("expected one FeatureCollection, found {n_values} JSON documents"),
                 ));
             }
-        };
-        let prop = |field: &str, role: &str| -> Result<String> {
-            if field.is_empty() {
-                // An empty property name means "not in this file" (e.g. no prefectures).
-                return Ok(String::new());
-            }
-            if !props.contains_key(field) {
-                let have: Vec<&str> = props.keys().map(String::as_str).collect();
-                return Err(err(
-                    loc.clone(),
-                    format!(
-                        "missing property `{field}` ({role}); the feature has: {}",
-                        if have.is_empty() {
-                            "no properties".to_owned()
-                        } else {
-                            have.join(", ")
-                        }
-                    ),
+            let Some(Value::Array(features)) = obj.remove("features") else {
+                return Err(doc_error(path, "expected a `features` array".into()));
+            };
+            if features.is_empty() {
+                return Err(doc_error(
+                    path,
+                    "the FeatureCollection has no features".into(),
                 ));
             }
-            property(props, field).ok_or_else(|| Error::BadValue {
+            let features = features
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| feature_object(path, i, f))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Doc { features, crs })
+        }
+        Some("Feature") => {
+            let features = std::iter::once(Value::Object(obj))
+                .chain(values)
+                .enumerate()
+                .map(|(i, f)| feature_object(path, i, f))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Doc { features, crs })
+        }
+        Some(other) => Err(doc_error(
+            path,
+            format!(
+                "expected a FeatureCollection, a Feature or one Feature per line, found a {other}"
+            ),
+        )),
+        None => Err(doc_error(
+            path,
+            "expected a FeatureCollection, found no `type`".into(),
+        )),
+    }
+}
+
+fn feature_object(path: &Path, i: usize, f: Value) -> Result<Map<String, Value>> {
+    match f {
+        Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("Feature") => Ok(o),
+        other => Err(Error::Feature {
+            path: path.to_owned(),
+            location: format!("feature {i}"),
+            message: format!("expected a Feature object, found {}", kind_of(&other)),
+        }),
+    }
+}
+
+/// The CRS named by a legacy `crs` member.
+fn file_crs(path: &Path, obj: &Map<String, Value>) -> FileCrs {
+    let Some(crs) = obj.get("crs").filter(|c| !c.is_null()) else {
+        return FileCrs::Unstated;
+    };
+    let name = match (
+        crs.pointer("/properties/name").and_then(Value::as_str),
+        crs.pointer("/properties/code"),
+    ) {
+        (Some(name), _) => name.to_owned(),
+        (None, Some(code)) => format!(
+            "EPSG:{}",
+            code.as_str()
+                .map_or_else(|| code.to_string(), str::to_owned)
+        ),
+        (None, None) => crs.to_string(),
+    };
+    match name.parse::<Crs>() {
+        Ok(c) => FileCrs::Known(c, ORIGIN),
+        Err(_) => FileCrs::Unknown {
+            path: path.to_owned(),
+            found: name,
+            origin: ORIGIN,
+        },
+    }
+}
+
+fn properties(path: &Path, loc: &str, f: &Map<String, Value>) -> Result<Props> {
+    let props = match f.get("properties") {
+        Some(Value::Object(p)) => p,
+        Some(Value::Null) | None => return Ok(Props::default()),
+        Some(other) => {
+            return Err(Error::Feature {
                 path: path.to_owned(),
-                location: loc.clone(),
-                field: field.to_owned(),
-                expected: format!("a non-empty string or integer ({role})"),
-                found: props[field].to_string(),
-            })
-        };
-        let id = prop(&input.id, "county id")?;
-        let name = prop(&input.name, "county name")?;
-        let prefecture_id = prop(&input.prefecture_id, "prefecture id")?;
-        let prefecture_name = prop(&input.prefecture_name, "prefecture name")?;
-        let geometry = fobj
-            .get("geometry")
-            .filter(|g| !g.is_null())
-            .ok_or_else(|| {
-                err(
-                    loc.clone(),
-                    "expected a Polygon or MultiPolygon geometry, found none".into(),
-                )
-            })?;
-        let geometry = parse_geometry(path, &loc, geometry)?.orient(Direction::Default);
-        if let Some(&first) = seen.get(&id) {
-            return Err(Error::DuplicateId {
-                path: path.to_owned(),
-                id,
-                first,
-                second: i,
+                location: loc.to_owned(),
+                message: format!(
+                    "expected `properties` to be an object, found {}",
+                    kind_of(other)
+                ),
             });
         }
-        seen.insert(id.clone(), i);
-        out.push(Boundary {
-            id,
-            name,
-            prefecture_id,
-            prefecture_name,
-            geometry,
-        });
-    }
-    Ok(Boundaries {
-        path: path.to_owned(),
-        features: out,
+    };
+    Ok(Props(
+        props
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Value::String(s) => PropValue::Text(s.clone()),
+                    Value::Number(n) => match n.as_i64() {
+                        Some(i) => PropValue::Int(i),
+                        None => PropValue::Float(n.as_f64().unwrap_or(f64::NAN)),
+                    },
+                    Value::Bool(b) => PropValue::Bool(*b),
+                    Value::Null => PropValue::Null,
+                    other => PropValue::Other(other.to_string()),
+                };
+                (k.clone(), v)
+            })
+            .collect(),
+    ))
+}
+
+/// Reads every feature of the file: properties, and geometries as Polygons, Points or other.
+pub(crate) fn read_layer(source: &Source, what: &'static str) -> Result<RawLayer> {
+    let path = source.path.as_path();
+    let doc = read_doc(path, what)?;
+    let records = doc
+        .features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let location = format!("feature {i}");
+            Ok(RawRecord {
+                props: properties(path, &location, f)?,
+                geom: geometry(path, &location, f.get("geometry"))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RawLayer {
+        fields: None,
+        records,
+        crs: doc.crs,
+        info: source.info(),
+        warnings: Vec::new(),
     })
 }
 
-/// A property as text: strings as they are, integers in decimal; `None` when missing or empty.
-fn property(props: &Map<String, Value>, field: &str) -> Option<String> {
-    match props.get(field)? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// Refuses a legacy `crs` member that names anything but WGS84 lon/lat.
-fn check_crs(path: &Path, obj: &Map<String, Value>) -> Result<()> {
-    let Some(crs) = obj.get("crs") else {
-        return Ok(());
+/// A feature's geometry. Malformed polygons are errors at once; a malformed point is kept as
+/// unreadable, so that a town row can be skipped.
+fn geometry(path: &Path, loc: &str, g: Option<&Value>) -> Result<RawGeom> {
+    let Some(g) = g.filter(|g| !g.is_null()) else {
+        return Ok(RawGeom::Missing);
     };
-    let name = crs
-        .pointer("/properties/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let wgs84 = [
-        "urn:ogc:def:crs:OGC:1.3:CRS84",
-        "urn:ogc:def:crs:OGC::CRS84",
-        "OGC:CRS84",
-        "EPSG:4326",
-        "urn:ogc:def:crs:EPSG::4326",
-    ];
-    if wgs84.contains(&name) {
-        Ok(())
-    } else {
-        Err(Error::GeoJson {
-            path: path.to_owned(),
-            location: "document".into(),
-            message: format!(
-                "unsupported `crs` `{name}`: expected WGS84 lon/lat (CRS84 or EPSG:4326)"
-            ),
-        })
+    let gtype = g.get("type").and_then(Value::as_str).unwrap_or("(no type)");
+    let coords = g.get("coordinates");
+    Ok(match (gtype, coords.and_then(Value::as_array)) {
+        ("Polygon" | "MultiPolygon", _) => RawGeom::Polygons(parse_polygons(path, loc, g)?),
+        ("Point", Some(c)) if c.is_empty() => RawGeom::Point(None),
+        ("MultiPoint", Some(points)) if points.is_empty() => RawGeom::Point(None),
+        ("Point", Some(_)) => point(coords),
+        ("MultiPoint", Some(points)) if points.len() == 1 => point(points.first()),
+        ("Point", None) => RawGeom::Unreadable("a Point with no `coordinates` array".into()),
+        (other, _) => RawGeom::Other(other.to_owned()),
+    })
+}
+
+fn point(pos: Option<&Value>) -> RawGeom {
+    let pos = pos.unwrap_or(&Value::Null);
+    match position(pos) {
+        Some(p) => RawGeom::Point(Some(p)),
+        None => RawGeom::Unreadable(format!(
+            "expected a position [x, y] of two numbers, found {pos}"
+        )),
     }
 }
 
-fn parse_geometry(path: &Path, loc: &str, g: &Value) -> Result<MultiPolygon<f64>> {
-    let err = |message: String| Error::GeoJson {
+fn position(p: &Value) -> Option<(f64, f64)> {
+    let a = p.as_array().filter(|a| a.len() >= 2)?;
+    Some((a[0].as_f64()?, a[1].as_f64()?))
+}
+
+fn parse_polygons(path: &Path, loc: &str, g: &Value) -> Result<MultiPolygon<f64>> {
+    let err = |message: String| Error::Feature {
         path: path.to_owned(),
         location: loc.to_owned(),
         message,
     };
     let gtype = g.get("type").and_then(Value::as_str).unwrap_or("(no type)");
+    if !matches!(gtype, "Polygon" | "MultiPolygon") {
+        return Err(err(format!(
+            "expected a Polygon or MultiPolygon geometry, found {gtype}"
+        )));
+    }
     let coords = g
         .get("coordinates")
         .and_then(Value::as_array)
         .ok_or_else(|| err(format!("{gtype} geometry has no `coordinates` array")))?;
-    let polygons = match gtype {
-        "Polygon" => vec![parse_polygon(path, loc, coords)?],
-        "MultiPolygon" => coords
+    let polygons = if gtype == "Polygon" {
+        vec![parse_polygon(path, loc, coords)?]
+    } else {
+        coords
             .iter()
             .map(|p| {
                 p.as_array()
@@ -228,65 +270,39 @@ fn parse_geometry(path: &Path, loc: &str, g: &Value) -> Result<MultiPolygon<f64>
                     })
                     .and_then(|rings| parse_polygon(path, loc, rings))
             })
-            .collect::<Result<Vec<_>>>()?,
-        other => {
-            return Err(err(format!(
-                "expected a Polygon or MultiPolygon geometry, found {other}"
-            )));
-        }
+            .collect::<Result<Vec<_>>>()?
     };
-    if polygons.is_empty() {
-        return Err(err(format!("{gtype} geometry is empty")));
-    }
     Ok(MultiPolygon(polygons))
 }
 
 fn parse_polygon(path: &Path, loc: &str, rings: &[Value]) -> Result<Polygon<f64>> {
-    let err = |message: String| Error::GeoJson {
-        path: path.to_owned(),
-        location: loc.to_owned(),
-        message,
-    };
     let mut parsed = rings.iter().map(|ring| {
-        let pts = ring
-            .as_array()
-            .ok_or_else(|| err("expected a ring to be an array of positions".into()))?;
-        if pts.len() < 4 {
-            return Err(err(format!(
-                "expected a ring of at least 4 positions, found {}",
-                pts.len()
-            )));
-        }
+        let pts = ring.as_array().ok_or_else(|| Error::Feature {
+            path: path.to_owned(),
+            location: loc.to_owned(),
+            message: "expected a ring to be an array of positions".into(),
+        })?;
         pts.iter()
-            .map(|p| parse_position(path, loc, p))
+            .map(|p| {
+                position(p)
+                    .map(|(x, y)| Coord { x, y })
+                    .ok_or_else(|| Error::BadValue {
+                        path: path.to_owned(),
+                        location: loc.to_owned(),
+                        field: "coordinates".into(),
+                        expected: "a position [x, y] of two numbers".into(),
+                        found: p.to_string(),
+                    })
+            })
             .collect::<Result<Vec<Coord<f64>>>>()
             .map(LineString::new)
     });
     let exterior = parsed
         .next()
-        .ok_or_else(|| err("expected a polygon with at least one ring, found none".into()))??;
+        .transpose()?
+        .unwrap_or_else(|| LineString::new(vec![]));
     let interiors = parsed.collect::<Result<Vec<_>>>()?;
     Ok(Polygon::new(exterior, interiors))
-}
-
-fn parse_position(path: &Path, loc: &str, p: &Value) -> Result<Coord<f64>> {
-    let bad = |found: String| Error::BadValue {
-        path: path.to_owned(),
-        location: loc.to_owned(),
-        field: "coordinates".into(),
-        expected: "a position [lon, lat] with -180 ≤ lon ≤ 180 and -90 ≤ lat ≤ 90".into(),
-        found,
-    };
-    let arr = p
-        .as_array()
-        .filter(|a| a.len() >= 2)
-        .ok_or_else(|| bad(p.to_string()))?;
-    match (arr[0].as_f64(), arr[1].as_f64()) {
-        (Some(x), Some(y)) if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) => {
-            Ok(Coord { x, y })
-        }
-        _ => Err(bad(p.to_string())),
-    }
 }
 
 fn kind_of(v: &Value) -> &'static str {
