@@ -124,6 +124,51 @@ pub enum Error {
         second: usize,
     },
 
+    /// SQLite failed while writing a GeoPackage.
+    #[error("{}: cannot write GeoPackage ({step})", .path.display())]
+    Sqlite {
+        /// The GeoPackage.
+        path: PathBuf,
+        /// What was being written, e.g. `table counties`.
+        step: String,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// The Shapefile writer failed.
+    #[error("{}: cannot write Shapefile", .path.display())]
+    Shapefile {
+        /// The `.shp` file.
+        path: PathBuf,
+        /// The writer's error.
+        #[source]
+        source: shapefile::Error,
+    },
+
+    /// The FlatGeobuf writer failed.
+    #[error("{}: cannot write FlatGeobuf", .path.display())]
+    FlatGeobuf {
+        /// The `.fgb` file.
+        path: PathBuf,
+        /// The writer's error (FlatGeobuf's or geozero's).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// GDAL could not open or read a source, or could not handle its spatial reference.
+    #[cfg(feature = "gdal")]
+    #[error("{}: {action}", .path.display())]
+    Gdal {
+        /// The source.
+        path: PathBuf,
+        /// What was being done (`cannot open`, `cannot read layer 0`, …).
+        action: String,
+        /// GDAL's error.
+        #[source]
+        source: gdal::errors::GdalError,
+    },
+
     /// An output file or folder name is not usable.
     #[error("{}: {message}", .path.display())]
     Output {

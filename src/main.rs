@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use citybelt::config::PartialPolicy;
-use citybelt::export::summary_json;
+use citybelt::export::{OutputFormat, summary_json};
 use citybelt::model::TownKind;
 use citybelt::pipeline::{Outcome, RunOptions, run};
 
@@ -57,9 +57,24 @@ struct RunArgs {
     /// Output folder.
     #[arg(long, short, value_name = "DIR", default_value = "out")]
     out: PathBuf,
-    /// Coordinate decimals in GeoJSON output (default from the configuration, else 6).
+    /// Coordinate decimals in every format (default from the configuration, else 6).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=15))]
     precision: Option<u8>,
+    /// Formats of the layers, comma-separated: geojson, gpkg (one GeoPackage with every
+    /// layer, the summary and the styles), shp (Shapefiles under shp/), fgb (FlatGeobuf).
+    /// Styles, the QGIS project citybelt.qgs, map.svg and the summary tables are always
+    /// written.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "geojson",
+        value_parser = parse_format
+    )]
+    format: Vec<OutputFormat>,
+    /// Do not render map.png (map.svg is still written).
+    #[arg(long)]
+    no_png: bool,
     /// Print the summary as JSON instead of the text report.
     #[arg(long)]
     json: bool,
@@ -67,6 +82,11 @@ struct RunArgs {
 
 fn parse_policy(s: &str) -> Result<PartialPolicy, String> {
     s.parse()
+}
+
+fn parse_format(s: &str) -> Result<OutputFormat, String> {
+    s.parse()
+        .map_err(|e: citybelt::export::ParseFormatError| e.to_string())
 }
 
 /// `assets/chengyu/region.toml` in the working folder, else in the source tree the binary was
@@ -97,8 +117,13 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => {
-            let opts = options(&args.input, Some(args.out.clone()), args.precision);
+            let mut opts = options(&args.input, Some(args.out.clone()), args.precision);
+            opts.formats.clone_from(&args.format);
+            opts.map_png = !args.no_png;
             let outcome = run(&opts)?;
+            for note in &outcome.notes {
+                eprintln!("citybelt: note: {note}");
+            }
             if args.json {
                 println!(
                     "{}",
@@ -135,6 +160,7 @@ fn options(input: &InputArgs, out: Option<PathBuf>, precision: Option<u8>) -> Ru
         partial: input.partial,
         out,
         precision,
+        ..RunOptions::default()
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::analyse::{Analysis, analyse};
 use crate::config::{PartialPolicy, Region, RegionConfig};
 use crate::error::Result;
-use crate::export::{ExportOptions, Results, export};
+use crate::export::{ExportOptions, OutputFormat, Results, export};
 use crate::index::CountyIndex;
 use crate::load::{load_boundaries, load_towns};
 use crate::model::{Boundaries, Towns};
@@ -26,6 +26,10 @@ pub struct RunOptions {
     pub out: Option<PathBuf>,
     /// Coordinate decimals instead of the configured ones.
     pub precision: Option<u8>,
+    /// Formats of the layers; empty means GeoJSON only.
+    pub formats: Vec<OutputFormat>,
+    /// Also render `map.png` (see [`ExportOptions::map_png`]).
+    pub map_png: bool,
 }
 
 /// Wall time of each stage.
@@ -54,6 +58,9 @@ pub struct Outcome {
     pub analysis: Analysis,
     /// Files written (empty when `out` was `None`).
     pub written: Vec<PathBuf>,
+    /// Remarks about the outputs (values a format could not hold whole, a skipped
+    /// `map.png`).
+    pub notes: Vec<String>,
     /// Stage timings.
     pub timings: Timings,
 }
@@ -112,13 +119,22 @@ pub fn run(opts: &RunOptions) -> Result<Outcome> {
         towns,
         analysis,
         written: Vec::new(),
+        notes: Vec::new(),
         timings: Timings::default(),
     };
     if let Some(dir) = &opts.out {
         let export_opts = ExportOptions {
             precision: opts.precision.unwrap_or(config.file.output.precision),
+            formats: if opts.formats.is_empty() {
+                vec![OutputFormat::GeoJson]
+            } else {
+                opts.formats.clone()
+            },
+            map_png: opts.map_png,
         };
-        outcome.written = export(dir, outcome.results(), &export_opts)?;
+        let exported = export(dir, outcome.results(), &export_opts)?;
+        outcome.written = exported.files;
+        outcome.notes = exported.notes;
     }
     let t4 = Instant::now();
     outcome.timings = Timings {

@@ -3,10 +3,11 @@
 
 use std::io::{self, Write};
 
-use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
+use geo::{Coord, LineString, Polygon};
 use serde_json::{Map, Value, json};
 
 use super::Results;
+use super::layers::{Feature, Geometry, round};
 use crate::analyse::AreaStats;
 use crate::index::Location;
 use crate::model::TownKind;
@@ -15,7 +16,7 @@ use crate::model::TownKind;
 pub fn write_collection(
     w: &mut dyn Write,
     name: &str,
-    features: impl Iterator<Item = (Map<String, Value>, Geometry)>,
+    features: &[Feature],
     precision: u8,
 ) -> io::Result<()> {
     write!(
@@ -23,30 +24,21 @@ pub fn write_collection(
         "{{\"type\":\"FeatureCollection\",\"name\":{},\"features\":[",
         Value::from(name)
     )?;
-    for (i, (props, geom)) in features.enumerate() {
+    for (i, f) in features.iter().enumerate() {
         w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
         let feature = json!({
             "type": "Feature",
-            "properties": Value::Object(props),
-            "geometry": geom.to_json(precision),
+            "properties": &f.properties,
+            "geometry": f.geometry.to_json(precision),
         });
         serde_json::to_writer(&mut *w, &feature)?;
     }
     w.write_all(b"\n]}\n")
 }
 
-/// A geometry to write.
-#[derive(Debug, Clone)]
-pub enum Geometry {
-    /// A point.
-    Point(Point<f64>),
-    /// A MultiPolygon, written as one even when it has one part, so that every layer has a
-    /// single geometry type (GDAL and QGIS report a mixed layer as `Unknown`).
-    Area(MultiPolygon<f64>),
-}
-
 impl Geometry {
-    fn to_json(&self, precision: u8) -> Value {
+    /// The RFC 7946 geometry object, coordinates rounded to `precision` decimals.
+    pub(crate) fn to_json(&self, precision: u8) -> Value {
         let scale = 10f64.powi(i32::from(precision));
         let pos = |c: Coord<f64>| json!([round(c.x, scale), round(c.y, scale)]);
         let ring = |r: &LineString<f64>| Value::Array(r.0.iter().map(|&c| pos(c)).collect());
@@ -73,10 +65,6 @@ impl Geometry {
 /// turns an empty first list into JSON text).
 pub(crate) fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
     items.collect::<Vec<_>>().join(";")
-}
-
-fn round(v: f64, scale: f64) -> f64 {
-    (v * scale).round() / scale
 }
 
 /// A number rounded to `places` decimals, `null` when not finite.
