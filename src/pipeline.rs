@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::analyse::{Analysis, analyse};
-use crate::config::{PartialPolicy, Region, RegionConfig};
+use crate::config::{BoundaryInput, PartialPolicy, Region, RegionConfig, TownInput};
 use crate::error::Result;
 use crate::export::{ExportOptions, OutputFormat, Results, export};
 use crate::index::CountyIndex;
@@ -77,6 +77,25 @@ impl Outcome {
     }
 }
 
+/// Boundaries through GDAL when it is built in and the source is not one the pure-Rust
+/// loader reads (see [`crate::load::gdal::wants`]), else through [`load_boundaries`].
+fn read_boundaries(input: &BoundaryInput) -> Result<Boundaries> {
+    #[cfg(feature = "gdal")]
+    if crate::load::gdal::wants(&input.path) {
+        return crate::load::gdal::load_boundaries(input);
+    }
+    load_boundaries(input)
+}
+
+/// Towns through GDAL or [`load_towns`], as [`read_boundaries`].
+fn read_towns(input: &TownInput) -> Result<Towns> {
+    #[cfg(feature = "gdal")]
+    if crate::load::gdal::wants(&input.path) {
+        return crate::load::gdal::load_towns(input);
+    }
+    load_towns(input)
+}
+
 /// Runs the whole job.
 ///
 /// # Errors
@@ -104,9 +123,9 @@ pub fn run(opts: &RunOptions) -> Result<Outcome> {
     if let Some(p) = &opts.towns {
         t_input.path.clone_from(p);
     }
-    let boundaries = load_boundaries(&b_input)?;
+    let boundaries = read_boundaries(&b_input)?;
     let region = config.resolve(&boundaries, opts.partial)?;
-    let towns = load_towns(&t_input)?;
+    let towns = read_towns(&t_input)?;
     let t1 = Instant::now();
     let index = CountyIndex::new(&boundaries);
     let t2 = Instant::now();

@@ -5,6 +5,8 @@
 //! geodesic area and union give wrong answers on mixed winding.
 
 mod csv;
+#[cfg(feature = "gdal")]
+pub mod gdal;
 mod geojson;
 
 pub use self::csv::{TownReader, load_towns};
