@@ -315,11 +315,11 @@ pub fn style_body(
         }
         LayerRole::Towns => {
             let style = |k: TownKind| match k {
-                TownKind::CountySeat => ("200,0,0", 1.8),
-                TownKind::Town => ("240,140,20", 1.1),
-                TownKind::Township => ("90,150,60", 0.9),
-                TownKind::Street => ("50,100,200", 0.9),
-                TownKind::Unknown => ("160,160,160", 0.7),
+                TownKind::CountySeat => ("200,0,0", 1.6),
+                TownKind::Town => ("120,60,10", 0.8),
+                TownKind::Township => ("90,150,60", 0.6),
+                TownKind::Street => ("50,100,200", 0.6),
+                TownKind::Unknown => ("160,160,160", 0.5),
             };
             let cats: Vec<_> = TownKind::ALL
                 .iter()
