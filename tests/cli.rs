@@ -138,7 +138,10 @@ fn format_list_writes_each_format() {
     ] {
         assert!(o.join(f).is_file(), "{f}");
     }
-    assert!(!o.join("counties.geojson").exists(), "GeoJSON not asked for");
+    assert!(
+        !o.join("counties.geojson").exists(),
+        "GeoJSON not asked for"
+    );
     assert!(!o.join("map.png").exists(), "--no-png");
     let qgs = fs::read_to_string(o.join("citybelt.qgs")).unwrap();
     assert!(
@@ -155,7 +158,10 @@ fn shapefile_only_project_uses_the_cut_field_names() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let qgs = fs::read_to_string(case.path("out/citybelt.qgs")).unwrap();
     assert!(qgs.contains("<datasource>./shp/counties.shp</datasource>"));
-    assert!(qgs.contains(r#"attr="towns_per_""#), "graduated on the dBase name");
+    assert!(
+        qgs.contains(r#"attr="towns_per_""#),
+        "graduated on the dBase name"
+    );
     let qml = fs::read_to_string(case.path("out/shp/counties.qml")).unwrap();
     assert!(qml.contains(r#"attr="towns_per_""#));
 }

@@ -95,25 +95,17 @@ fn shape_of_gpkg(blob: &[u8]) -> Shape {
     let wkb = &blob[8 + env..];
     let mut at = 0;
     let le = wkb[0] == 1;
-    let u32_at = |at: &mut usize| {
-        let b: [u8; 4] = wkb[*at..*at + 4].try_into().unwrap();
-        *at += 4;
-        if le {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
+    let take = |at: &mut usize, n: usize| {
+        let mut b = wkb[*at..*at + n].to_vec();
+        *at += n;
+        if !le {
+            b.reverse();
         }
+        b
     };
-    let f64_at = |at: &mut usize| {
-        let b: [u8; 8] = wkb[*at..*at + 8].try_into().unwrap();
-        *at += 8;
-        if le {
-            f64::from_le_bytes(b)
-        } else {
-            f64::from_be_bytes(b)
-        }
-    };
-    at += 1;
+    let u32_at = |at: &mut usize| u32::from_le_bytes(take(at, 4).try_into().unwrap());
+    let f64_at = |at: &mut usize| f64::from_le_bytes(take(at, 8).try_into().unwrap());
+    at += 1; // byte order
     match u32_at(&mut at) {
         1 => vec![vec![vec![[f64_at(&mut at), f64_at(&mut at)]]]],
         6 => {

@@ -17,6 +17,7 @@
 //! loaders do not read ([`NATIVE_EXTENSIONS`]) or that names a layer.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
 use gdal::Dataset;
@@ -175,9 +176,22 @@ fn transform_of(layer: &gdal::vector::Layer<'_>, path: &Path) -> Result<Option<C
         })
 }
 
-/// Field positions by name.
-fn field_positions(layer: &gdal::vector::Layer<'_>) -> Vec<String> {
+/// The names of a layer's fields, in order.
+fn field_names(layer: &gdal::vector::Layer<'_>) -> Vec<String> {
     layer.defn().fields().map(|f| f.name()).collect()
+}
+
+/// The position of the configured field `name`, or an error listing the layer's fields.
+fn find_field(path: &Path, names: &[String], name: &str, role: &'static str) -> Result<usize> {
+    names
+        .iter()
+        .position(|n| n == name)
+        .ok_or_else(|| Error::MissingColumn {
+            path: path.to_owned(),
+            column: name.to_owned(),
+            role,
+            found: names.join(", "),
+        })
 }
 
 /// A field as text (`None` when null or unset).
@@ -252,21 +266,12 @@ pub fn load_boundaries(input: &BoundaryInput) -> Result<Boundaries> {
     let mut layer = src.layer()?;
     let path = src.path.as_path();
     let ct = transform_of(&layer, path)?;
-    let names = field_positions(&layer);
+    let names = field_names(&layer);
+    // An empty field name means "not in this source" (e.g. no prefectures).
     let column = |name: &str, role: &'static str| -> Result<Option<usize>> {
-        if name.is_empty() {
-            return Ok(None);
-        }
-        names
-            .iter()
-            .position(|n| n == name)
-            .map(Some)
-            .ok_or_else(|| Error::MissingColumn {
-                path: path.to_owned(),
-                column: name.to_owned(),
-                role,
-                found: names.join(", "),
-            })
+        (!name.is_empty())
+            .then(|| find_field(path, &names, name, role))
+            .transpose()
     };
     let id = column(&input.id, "county id")?;
     let name = column(&input.name, "county name")?;
@@ -312,21 +317,23 @@ pub fn load_boundaries(input: &BoundaryInput) -> Result<Boundaries> {
             }
         }
         .orient(Direction::Default);
-        if let Some(&first) = seen.get(&id) {
-            return Err(Error::DuplicateId {
-                path: path.to_owned(),
-                id,
-                first,
-                second: i,
-            });
-        }
-        seen.insert(id.clone(), i);
+        match seen.entry(id.clone()) {
+            Entry::Occupied(first) => {
+                return Err(Error::DuplicateId {
+                    path: path.to_owned(),
+                    id,
+                    first: *first.get(),
+                    second: i,
+                });
+            }
+            Entry::Vacant(slot) => slot.insert(i),
+        };
         out.push(Boundary {
+            geometry,
             id,
             name,
             prefecture_id,
             prefecture_name,
-            geometry,
         });
     }
     if out.is_empty() {
@@ -354,16 +361,8 @@ pub fn load_towns(input: &TownInput) -> Result<Towns> {
     let mut layer = src.layer()?;
     let path = src.path.as_path();
     let ct = transform_of(&layer, path)?;
-    let names = field_positions(&layer);
-    let position = |name: &str| names.iter().position(|n| n == name);
-    let column = |name: &str, role: &'static str| -> Result<usize> {
-        position(name).ok_or_else(|| Error::MissingColumn {
-            path: path.to_owned(),
-            column: name.to_owned(),
-            role,
-            found: names.join(", "),
-        })
-    };
+    let names = field_names(&layer);
+    let column = |name: &str, role: &'static str| find_field(path, &names, name, role);
     let id = column(&input.id, "town id")?;
     let name = column(&input.name, "town name")?;
     let kind = column(&input.kind, "town kind")?;
@@ -372,7 +371,10 @@ pub fn load_towns(input: &TownInput) -> Result<Towns> {
         .as_deref()
         .map(|s| column(s, "status"))
         .transpose()?;
-    let lonlat = (position(&input.lon), position(&input.lat));
+    let lonlat = (
+        column(&input.lon, "longitude").ok(),
+        column(&input.lat, "latitude").ok(),
+    );
     let used = [Some(id), Some(name), Some(kind), status];
     let extra: Vec<usize> = (0..names.len())
         .filter(|i| !used.contains(&Some(*i)))
