@@ -38,10 +38,12 @@ struct InputArgs {
     /// Region configuration file (TOML).
     #[arg(long, value_name = "FILE", default_value_os_t = default_region())]
     region: PathBuf,
-    /// County boundaries (GeoJSON) instead of the configured file.
+    /// County boundaries (GeoJSON; with the `gdal` feature any OGR source, `file|layername=x`
+    /// for one layer) instead of the configured file.
     #[arg(long, value_name = "FILE")]
     boundaries: Option<PathBuf>,
-    /// Town points (CSV) instead of the configured file.
+    /// Town points (CSV; with the `gdal` feature any OGR source) instead of the configured
+    /// file.
     #[arg(long, value_name = "FILE")]
     towns: Option<PathBuf>,
     /// Count partial members whole (`include`) or leave them out (`exclude`); overrides the

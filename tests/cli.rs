@@ -167,6 +167,42 @@ fn shapefile_only_project_uses_the_cut_field_names() {
 }
 
 #[test]
+fn map_png_is_skipped_with_a_note_without_a_cjk_font() {
+    let case = Case::new();
+    // A font configuration whose only font folder is empty.
+    let fonts = case.path("fonts");
+    fs::create_dir(&fonts).unwrap();
+    let conf = case.path("fonts.conf");
+    fs::write(
+        &conf,
+        format!(
+            "<?xml version=\"1.0\"?><fontconfig><dir>{}</dir></fontconfig>",
+            fonts.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_citybelt"))
+        .current_dir(case.dir.path())
+        .env("FONTCONFIG_FILE", &conf)
+        .args(["run", "--region", "grid_region.toml", "--out", "out"])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    if cfg!(feature = "png") {
+        assert!(
+            err.contains("citybelt: note: map.png not written: no CJK font found"),
+            "{err}"
+        );
+    }
+    assert!(!case.path("out/map.png").exists());
+    assert!(
+        case.path("out/map.svg").is_file(),
+        "map.svg is still written"
+    );
+}
+
+#[test]
 fn unknown_format_is_a_usage_error() {
     let case = Case::new();
     let out = case.run(&["--format", "geojson,kml"]);
