@@ -8,6 +8,10 @@
 run:
     cargo run --release -- run
 
+# The main job in every format (GeoJSON, GeoPackage, Shapefile, FlatGeobuf), into out/
+run-all:
+    cargo run --release -- run --format geojson,gpkg,shp,fgb
+
 fmt-check:
     cargo fmt --all -- --check
 
@@ -25,9 +29,18 @@ doc:
 lib-only:
     cargo build --no-default-features
 
-# Open every layer of a default run with GDAL's ogrinfo (needs Debian's gdal-bin)
+# The optional GDAL reader (needs Debian's libgdal-dev)
+test-gdal:
+    cargo test --features gdal
+
+# Open every layer of a run in every format with GDAL's ogrinfo (needs Debian's gdal-bin)
 ogr-check:
     bash tests/ogr/check.sh
+
+# Open the run in a real QGIS, headless, and render it to target/qgis/map.png
+# (needs Debian's qgis and python3-qgis)
+qgis-check:
+    bash tests/qgis/check.sh
 
 # Everything CI runs
 ci:

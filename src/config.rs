@@ -93,6 +93,10 @@ pub struct RegionInfo {
     /// Where the definition comes from (plan title and document number).
     #[serde(default)]
     pub source: String,
+    /// Data credits printed on the map (`map.svg`), e.g. the sources and licences of the
+    /// boundary and town files.
+    #[serde(default)]
+    pub attribution: String,
 }
 
 /// Default input files, relative to the configuration file.

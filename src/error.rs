@@ -162,7 +162,7 @@ pub enum Error {
     },
 
     /// The input's format cannot be told from its name, or is not one citybelt reads.
-    #[error("{}: unknown input format `{found}` (supported: {supported}); name it with --format", .path.display())]
+    #[error("{}: unknown input format `{found}` (supported: {supported}); name it with --input-format or `format` in the region file", .path.display())]
     UnknownFormat {
         /// The file.
         path: PathBuf,
@@ -204,7 +204,6 @@ pub enum Error {
     },
 
     /// A GeoPackage cannot be read.
-    #[cfg(feature = "gpkg")]
     #[error("{}: cannot read the GeoPackage", .path.display())]
     GeoPackage {
         /// The `.gpkg` file.
@@ -212,6 +211,51 @@ pub enum Error {
         /// SQLite's error.
         #[source]
         source: rusqlite::Error,
+    },
+
+    /// SQLite failed while writing a GeoPackage.
+    #[error("{}: cannot write GeoPackage ({step})", .path.display())]
+    Sqlite {
+        /// The GeoPackage.
+        path: PathBuf,
+        /// What was being written, e.g. `table counties`.
+        step: String,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// The Shapefile writer failed.
+    #[error("{}: cannot write Shapefile", .path.display())]
+    ShapefileWrite {
+        /// The `.shp` file.
+        path: PathBuf,
+        /// The writer's error.
+        #[source]
+        source: shapefile::Error,
+    },
+
+    /// The FlatGeobuf writer failed.
+    #[error("{}: cannot write FlatGeobuf", .path.display())]
+    FlatGeobuf {
+        /// The `.fgb` file.
+        path: PathBuf,
+        /// The writer's error (FlatGeobuf's or geozero's).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// GDAL could not open or read a source, or could not handle its spatial reference.
+    #[cfg(feature = "gdal")]
+    #[error("{}: {action}", .path.display())]
+    Gdal {
+        /// The source.
+        path: PathBuf,
+        /// What was being done (`cannot open`, `cannot read layer 0`, …).
+        action: String,
+        /// GDAL's error.
+        #[source]
+        source: gdal::errors::GdalError,
     },
 
     /// An output file or folder name is not usable.

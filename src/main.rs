@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use citybelt::config::{BoundaryInput, PartialPolicy};
 use citybelt::crs::{Crs, Datum};
-use citybelt::export::summary_json;
+use citybelt::export::{OutputFormat, summary_json};
 use citybelt::load::{Format, LoadOptions, ReadSettings, TextEncoding};
 use citybelt::model::TownKind;
 use citybelt::pipeline::{CountOptions, Outcome, RunOptions, count, run};
@@ -80,10 +80,12 @@ struct InputArgs {
     /// Region configuration file (TOML).
     #[arg(long, value_name = "FILE", default_value_os_t = default_region())]
     region: PathBuf,
-    /// County boundaries (GeoJSON) instead of the configured file.
+    /// County boundaries (GeoJSON; with the `gdal` feature any OGR source, `file|layername=x`
+    /// for one layer) instead of the configured file.
     #[arg(long, value_name = "FILE")]
     boundaries: Option<PathBuf>,
-    /// Town points (CSV) instead of the configured file.
+    /// Town points (CSV; with the `gdal` feature any OGR source) instead of the configured
+    /// file.
     #[arg(long, value_name = "FILE")]
     towns: Option<PathBuf>,
     /// Count partial members whole (`include`) or leave them out (`exclude`); overrides the
@@ -91,9 +93,9 @@ struct InputArgs {
     #[arg(long, value_name = "POLICY", value_parser = parse_policy)]
     partial: Option<PartialPolicy>,
     /// Format of both inputs, when an extension does not tell it: geojson, geojsonseq,
-    /// shapefile, gpkg, csv.
+    /// shapefile, gpkg, csv. (`--format` names the output formats of `run`.)
     #[arg(long, value_name = "FORMAT", value_parser = parse::<Format>)]
-    format: Option<Format>,
+    input_format: Option<Format>,
     /// CRS of both inputs' coordinates, overriding the files' own (.prj, GeoJSON `crs`,
     /// GeoPackage srs_id): EPSG:4326, EPSG:4490, EPSG:4523, EPSG:32648, a PROJ string `+proj=…`.
     #[arg(long, value_name = "CRS", value_parser = parse::<Crs>)]
@@ -105,7 +107,7 @@ struct InputArgs {
     /// the .cpg, the .dbf language driver and detection.
     #[arg(long, value_name = "ENCODING", value_parser = parse::<TextEncoding>)]
     encoding: Option<TextEncoding>,
-    /// Format of the towns only (wins over --format).
+    /// Format of the towns only (wins over --input-format).
     #[arg(long, value_name = "FORMAT", value_parser = parse::<Format>)]
     towns_format: Option<Format>,
     /// CRS of the towns only (wins over --crs).
@@ -134,9 +136,24 @@ struct RunArgs {
     /// Output folder.
     #[arg(long, short, value_name = "DIR", default_value = "out")]
     out: PathBuf,
-    /// Coordinate decimals in GeoJSON output (default from the configuration, else 6).
+    /// Coordinate decimals in every format (default from the configuration, else 6).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=15))]
     precision: Option<u8>,
+    /// Formats of the layers, comma-separated: geojson, gpkg (one GeoPackage with every
+    /// layer, the summary and the styles), shp (Shapefiles under shp/), fgb (FlatGeobuf).
+    /// Styles, the QGIS project citybelt.qgs, map.svg and the summary tables are always
+    /// written.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "geojson",
+        value_parser = parse::<OutputFormat>
+    )]
+    format: Vec<OutputFormat>,
+    /// Do not render map.png (map.svg is still written).
+    #[arg(long)]
+    no_png: bool,
     /// Print the summary as JSON instead of the text report.
     #[arg(long)]
     json: bool,
@@ -181,8 +198,13 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => {
-            let opts = options(&args.input, Some(args.out.clone()), args.precision);
+            let mut opts = options(&args.input, Some(args.out.clone()), args.precision);
+            opts.formats.clone_from(&args.format);
+            opts.map_png = !args.no_png;
             let outcome = run(&opts)?;
+            for note in &outcome.notes {
+                eprintln!("citybelt: note: {note}");
+            }
             if args.json {
                 println!(
                     "{}",
@@ -221,7 +243,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
 
 fn options(input: &InputArgs, out: Option<PathBuf>, precision: Option<u8>) -> RunOptions {
     let both = ReadSettings {
-        format: input.format,
+        format: input.input_format,
         crs: input.crs.clone(),
         datum: input.datum,
         encoding: input.encoding,
@@ -245,6 +267,7 @@ fn options(input: &InputArgs, out: Option<PathBuf>, precision: Option<u8>) -> Ru
             strict: input.strict,
             skip_bad_rows: input.skip_bad_rows,
         },
+        ..RunOptions::default()
     }
 }
 

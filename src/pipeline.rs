@@ -5,13 +5,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::analyse::{Analysis, PointCounts, analyse, area_km2, count_points};
-use crate::config::{BoundaryInput, PartialPolicy, Region, RegionConfig};
+use crate::config::{BoundaryInput, PartialPolicy, Region, RegionConfig, TownInput};
 use crate::error::Result;
-use crate::export::{ExportOptions, Results, export, export_counts};
+use crate::export::{ExportOptions, OutputFormat, Results, export, export_counts};
 use crate::index::CountyIndex;
-use crate::load::{
-    LoadOptions, PointBlocks, ReadSettings, load_boundaries, load_boundaries_with, load_towns_with,
-};
+use crate::load::{LoadOptions, PointBlocks, ReadSettings, load_boundaries_with, load_towns_with};
 use crate::model::{Boundaries, Towns};
 
 /// What to run. Only `config` is required; the other fields override the configuration.
@@ -35,6 +33,10 @@ pub struct RunOptions {
     pub town_settings: ReadSettings,
     /// Strictness and the handling of unreadable town rows.
     pub load: LoadOptions,
+    /// Formats of the layers; empty means GeoJSON only.
+    pub formats: Vec<OutputFormat>,
+    /// Also render `map.png` (see [`ExportOptions::map_png`]).
+    pub map_png: bool,
 }
 
 /// Wall time of each stage.
@@ -63,6 +65,9 @@ pub struct Outcome {
     pub analysis: Analysis,
     /// Files written (empty when `out` was `None`).
     pub written: Vec<PathBuf>,
+    /// Remarks about the outputs (values a format could not hold whole, a skipped
+    /// `map.png`).
+    pub notes: Vec<String>,
     /// Stage timings.
     pub timings: Timings,
 }
@@ -77,6 +82,25 @@ impl Outcome {
             analysis: &self.analysis,
         }
     }
+}
+
+/// Boundaries through GDAL when it is built in and the source is not one the pure-Rust
+/// loader reads (see `crate::load::gdal::wants`), else through [`load_boundaries_with`].
+fn read_boundaries(input: &BoundaryInput, opts: &LoadOptions) -> Result<Boundaries> {
+    #[cfg(feature = "gdal")]
+    if crate::load::gdal::wants(&input.path, input.format) {
+        return crate::load::gdal::load_boundaries(input);
+    }
+    load_boundaries_with(input, opts)
+}
+
+/// Towns through GDAL or [`load_towns_with`], as [`read_boundaries`].
+fn read_towns(input: &TownInput, opts: &LoadOptions) -> Result<Towns> {
+    #[cfg(feature = "gdal")]
+    if crate::load::gdal::wants(&input.path, input.format) {
+        return crate::load::gdal::load_towns(input);
+    }
+    load_towns_with(input, opts)
 }
 
 /// Runs the whole job.
@@ -99,20 +123,35 @@ pub fn run(opts: &RunOptions) -> Result<Outcome> {
     let t0 = Instant::now();
     let config = RegionConfig::from_path(&opts.config)?;
     let mut b_input = config.boundary_input();
+    // A file given instead of the configured one keeps the configured property names, but
+    // not what the configuration says about how to read the configured file (its format,
+    // layer, CRS, offset, encoding): the new file's own metadata, or the flags, say that.
     if let Some(p) = &opts.boundaries {
         b_input.path.clone_from(p);
-        b_input.layer = None;
+        (
+            b_input.format,
+            b_input.layer,
+            b_input.crs,
+            b_input.datum,
+            b_input.encoding,
+        ) = (None, None, None, None, None);
     }
     opts.boundary_settings.apply_to_boundaries(&mut b_input);
     let mut t_input = config.town_input();
     if let Some(p) = &opts.towns {
         t_input.path.clone_from(p);
-        t_input.layer = None;
+        (
+            t_input.format,
+            t_input.layer,
+            t_input.crs,
+            t_input.datum,
+            t_input.encoding,
+        ) = (None, None, None, None, None);
     }
     opts.town_settings.apply_to_towns(&mut t_input);
-    let boundaries = load_boundaries_with(&b_input, &opts.load)?;
+    let boundaries = read_boundaries(&b_input, &opts.load)?;
     let region = config.resolve(&boundaries, opts.partial)?;
-    let towns = load_towns_with(&t_input, &opts.load)?;
+    let towns = read_towns(&t_input, &opts.load)?;
     let t1 = Instant::now();
     let index = CountyIndex::new(&boundaries);
     let t2 = Instant::now();
@@ -125,13 +164,22 @@ pub fn run(opts: &RunOptions) -> Result<Outcome> {
         towns,
         analysis,
         written: Vec::new(),
+        notes: Vec::new(),
         timings: Timings::default(),
     };
     if let Some(dir) = &opts.out {
         let export_opts = ExportOptions {
             precision: opts.precision.unwrap_or(config.file.output.precision),
+            formats: if opts.formats.is_empty() {
+                vec![OutputFormat::GeoJson]
+            } else {
+                opts.formats.clone()
+            },
+            map_png: opts.map_png,
         };
-        outcome.written = export(dir, outcome.results(), &export_opts)?;
+        let exported = export(dir, outcome.results(), &export_opts)?;
+        outcome.written = exported.files;
+        outcome.notes = exported.notes;
     }
     let t4 = Instant::now();
     outcome.timings = Timings {
@@ -243,7 +291,7 @@ const GRID_CELLS: usize = 4_000_000;
 /// ```
 pub fn count(opts: &CountOptions, progress: &dyn Fn(u64, u64)) -> Result<CountOutcome> {
     let t0 = Instant::now();
-    let boundaries = load_boundaries(&opts.boundaries)?;
+    let boundaries = read_boundaries(&opts.boundaries, &LoadOptions::default())?;
     let blocks = PointBlocks::open(&opts.points, &opts.lon, &opts.lat)?;
     let t1 = Instant::now();
     let cells = opts

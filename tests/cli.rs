@@ -92,8 +92,15 @@ fn run_writes_every_layer_and_prints_the_report() {
         "region.geojson",
         "summary.csv",
         "summary.json",
+        "counties.qml",
+        "belts/b_all.qml",
+        "citybelt.qgs",
+        "map.svg",
     ] {
         assert!(case.path("out").join(f).is_file(), "{f}");
+    }
+    for f in ["citybelt.gpkg", "counties.fgb", "shp"] {
+        assert!(!case.path("out").join(f).exists(), "{f}: not asked for");
     }
     let leftovers: Vec<_> = fs::read_dir(case.path("out"))
         .unwrap()
@@ -104,6 +111,108 @@ fn run_writes_every_layer_and_prints_the_report() {
         leftovers.is_empty(),
         "no staging folder left: {leftovers:?}"
     );
+}
+
+#[test]
+fn format_list_writes_each_format() {
+    let case = Case::new();
+    let out = case.run(&["--format", "gpkg,shp,fgb", "--no-png"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let o = case.path("out");
+    for f in [
+        "citybelt.gpkg",
+        "counties.fgb",
+        "belts/b_all.fgb",
+        "counties.qml",
+        "shp/counties.shp",
+        "shp/counties.shx",
+        "shp/counties.dbf",
+        "shp/counties.prj",
+        "shp/counties.cpg",
+        "shp/counties.fields.csv",
+        "shp/counties.qml",
+        "shp/belts/b_all.shp",
+        "citybelt.qgs",
+        "map.svg",
+        "summary.csv",
+    ] {
+        assert!(o.join(f).is_file(), "{f}");
+    }
+    assert!(
+        !o.join("counties.geojson").exists(),
+        "GeoJSON not asked for"
+    );
+    assert!(!o.join("map.png").exists(), "--no-png");
+    let qgs = fs::read_to_string(o.join("citybelt.qgs")).unwrap();
+    assert!(
+        qgs.contains("<datasource>./citybelt.gpkg|layername=counties</datasource>"),
+        "the project opens the GeoPackage by a relative path"
+    );
+    assert!(qgs.contains("格网城市群"), "Chinese in the project");
+}
+
+#[test]
+fn shapefile_only_project_uses_the_cut_field_names() {
+    let case = Case::new();
+    let out = case.run(&["--format", "shp", "--no-png"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let qgs = fs::read_to_string(case.path("out/citybelt.qgs")).unwrap();
+    assert!(qgs.contains("<datasource>./shp/counties.shp</datasource>"));
+    assert!(
+        qgs.contains(r#"attr="towns_per_""#),
+        "graduated on the dBase name"
+    );
+    let qml = fs::read_to_string(case.path("out/shp/counties.qml")).unwrap();
+    assert!(qml.contains(r#"attr="towns_per_""#));
+}
+
+#[test]
+fn map_png_is_skipped_with_a_note_without_a_cjk_font() {
+    let case = Case::new();
+    // A font configuration whose only font folder is empty.
+    let fonts = case.path("fonts");
+    fs::create_dir(&fonts).unwrap();
+    let conf = case.path("fonts.conf");
+    fs::write(
+        &conf,
+        format!(
+            "<?xml version=\"1.0\"?><fontconfig><dir>{}</dir></fontconfig>",
+            fonts.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_citybelt"))
+        .current_dir(case.dir.path())
+        .env("FONTCONFIG_FILE", &conf)
+        .args(["run", "--region", "grid_region.toml", "--out", "out"])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    if cfg!(feature = "png") {
+        assert!(
+            err.contains("citybelt: note: map.png not written: no CJK font found"),
+            "{err}"
+        );
+    }
+    assert!(!case.path("out/map.png").exists());
+    assert!(
+        case.path("out/map.svg").is_file(),
+        "map.svg is still written"
+    );
+}
+
+#[test]
+fn unknown_format_is_a_usage_error() {
+    let case = Case::new();
+    let out = case.run(&["--format", "geojson,kml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("unknown output format `kml`") && err.contains("gpkg"),
+        "{err}"
+    );
+    assert!(!case.path("out").exists());
 }
 
 #[test]

@@ -397,13 +397,13 @@ fn unknown_extension_lists_the_formats() {
     c.fails(
         &["--boundaries", "counties.kml"],
         2,
-        &["counties.kml: unknown input format `.kml` (supported: geojson, geojsonseq, shapefile, gpkg, csv); name it with --format"],
+        &["counties.kml: unknown input format `.kml` (supported: geojson, geojsonseq, shapefile, gpkg, csv); name it with --input-format or `format` in the region file"],
     );
-    // --format settles it.
+    // --input-format settles it.
     c.succeeds(&[
         "--boundaries",
         "counties.kml",
-        "--format",
+        "--input-format",
         "geojson",
         "--towns-format",
         "csv",

@@ -49,19 +49,36 @@ impl Staging {
         rel: impl AsRef<Path>,
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<()> {
+        let target = self.out.join(rel.as_ref());
+        self.write_path(rel, |tmp| {
+            let file = fs::File::create(tmp).map_err(|e| Error::io(&target, "cannot write", e))?;
+            let mut w = BufWriter::new(file);
+            write(&mut w)
+                .and_then(|()| w.flush())
+                .map_err(|e| Error::io(&target, "cannot write", e))
+        })
+    }
+
+    /// Writes one file, `rel` being its path inside the output folder, by handing `create`
+    /// the staged path to create (for writers that need a path, such as SQLite).
+    pub fn write_path(
+        &mut self,
+        rel: impl AsRef<Path>,
+        create: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<()> {
         let rel = rel.as_ref();
         let tmp = self.dir.join(rel);
         if let Some(parent) = tmp.parent() {
             fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create folder", e))?;
         }
-        let target = self.out.join(rel);
-        let file = fs::File::create(&tmp).map_err(|e| Error::io(&target, "cannot write", e))?;
-        let mut w = BufWriter::new(file);
-        write(&mut w)
-            .and_then(|()| w.flush())
-            .map_err(|e| Error::io(&target, "cannot write", e))?;
+        create(&tmp)?;
         self.files.push(rel.to_owned());
         Ok(())
+    }
+
+    /// The final path of `rel` inside the output folder.
+    pub fn target(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.out.join(rel)
     }
 
     /// Renames every staged file into place and removes the staging folder. Returns the

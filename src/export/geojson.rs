@@ -3,10 +3,11 @@
 
 use std::io::{self, Write};
 
-use geo::{Coord, MultiPolygon, Point};
+use geo::Coord;
 use serde_json::{Map, Value, json};
 
 use super::Results;
+use super::layers::{Feature, Geometry, round};
 use crate::analyse::AreaStats;
 use crate::index::Location;
 use crate::model::TownKind;
@@ -15,7 +16,7 @@ use crate::model::TownKind;
 pub fn write_collection(
     w: &mut dyn Write,
     name: &str,
-    features: impl Iterator<Item = (Map<String, Value>, Geometry)>,
+    features: &[Feature],
     precision: u8,
 ) -> io::Result<()> {
     write!(
@@ -24,33 +25,24 @@ pub fn write_collection(
         Value::from(name)
     )?;
     let mut line = Vec::new();
-    for (i, (props, geom)) in features.enumerate() {
+    for (i, f) in features.iter().enumerate() {
         line.clear();
         line.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
         line.extend_from_slice(b"{\"type\":\"Feature\",\"properties\":");
-        serde_json::to_writer(&mut line, &props)?;
+        serde_json::to_writer(&mut line, &f.properties)?;
         line.extend_from_slice(b",\"geometry\":");
-        geom.write_json(&mut line, precision);
+        f.geometry.write_json(&mut line, precision);
         line.push(b'}');
         w.write_all(&line)?;
     }
     w.write_all(b"\n]}\n")
 }
 
-/// A geometry to write.
-#[derive(Debug, Clone)]
-pub enum Geometry {
-    /// A point.
-    Point(Point<f64>),
-    /// A MultiPolygon, written as one even when it has one part, so that every layer has a
-    /// single geometry type (GDAL and QGIS report a mixed layer as `Unknown`).
-    Area(MultiPolygon<f64>),
-}
-
 impl Geometry {
-    /// Appends the GeoJSON geometry object, coordinates rounded to `precision` decimals and
-    /// written in the shortest form that reads back to the same number.
-    fn write_json(&self, out: &mut Vec<u8>, precision: u8) {
+    /// Appends the RFC 7946 geometry object, coordinates rounded to `precision` decimals and
+    /// written in the shortest form that reads back to the same number (no JSON tree is
+    /// built: the full-resolution counties have 353k vertices).
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>, precision: u8) {
         let scale = 10f64.powi(i32::from(precision));
         let mut buf = ryu::Buffer::new();
         let mut pos = |out: &mut Vec<u8>, c: Coord<f64>| {
@@ -69,10 +61,8 @@ impl Geometry {
                 out.extend_from_slice(b"{\"type\":\"MultiPolygon\",\"coordinates\":[");
                 for (i, poly) in mp.0.iter().enumerate() {
                     out.extend_from_slice(if i == 0 { b"[" } else { b",[" });
-                    for (j, ring) in std::iter::once(poly.exterior())
-                        .chain(poly.interiors())
-                        .enumerate()
-                    {
+                    let rings = std::iter::once(poly.exterior()).chain(poly.interiors());
+                    for (j, ring) in rings.enumerate() {
                         out.extend_from_slice(if j == 0 { b"[" } else { b",[" });
                         for (k, &c) in ring.0.iter().enumerate() {
                             if k > 0 {
@@ -96,10 +86,6 @@ impl Geometry {
 /// turns an empty first list into JSON text).
 pub(crate) fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
     items.collect::<Vec<_>>().join(";")
-}
-
-fn round(v: f64, scale: f64) -> f64 {
-    (v * scale).round() / scale
 }
 
 /// A number rounded to `places` decimals, `null` when not finite.
@@ -317,26 +303,32 @@ pub fn region_feature(r: Results<'_>) -> (Map<String, Value>, Geometry) {
 }
 
 /// One feature per boundary with its point count, area and density (the `count` job).
-pub fn count_features<'a>(
-    boundaries: &'a crate::model::Boundaries,
-    input: &'a crate::config::BoundaryInput,
-    counts: &'a crate::analyse::PointCounts,
-    areas_km2: &'a [f64],
-) -> impl Iterator<Item = (Map<String, Value>, Geometry)> + 'a {
-    boundaries.features.iter().enumerate().map(move |(i, b)| {
-        let mut m = Map::new();
-        m.insert(input.id.clone(), json!(b.id));
-        m.insert(input.name.clone(), json!(b.name));
-        if !input.prefecture_id.is_empty() {
-            m.insert(input.prefecture_id.clone(), json!(b.prefecture_id));
-        }
-        let n = counts.per_boundary[i];
-        m.insert("count".into(), json!(n));
-        m.insert("area_km2".into(), num(areas_km2[i], 3));
-        m.insert(
-            "points_per_10k_km2".into(),
-            num(crate::analyse::per_10k_km2(n, areas_km2[i]), 3),
-        );
-        (m, Geometry::Area(b.geometry.clone()))
-    })
+pub fn count_features(
+    boundaries: &crate::model::Boundaries,
+    input: &crate::config::BoundaryInput,
+    counts: &crate::analyse::PointCounts,
+    areas_km2: &[f64],
+) -> Vec<Feature> {
+    boundaries
+        .features
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let mut m = Map::new();
+            m.insert(input.id.clone(), json!(b.id));
+            m.insert(input.name.clone(), json!(b.name));
+            if !input.prefecture_id.is_empty() {
+                m.insert(input.prefecture_id.clone(), json!(b.prefecture_id));
+            }
+            let n = counts.per_boundary[i];
+            m.insert("count".into(), json!(n));
+            m.insert("area_km2".into(), num(areas_km2[i], 3));
+            let density = crate::analyse::per_10k_km2(n, areas_km2[i]);
+            m.insert("points_per_10k_km2".into(), num(density, 3));
+            Feature {
+                properties: m,
+                geometry: Geometry::Area(b.geometry.clone()),
+            }
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::Results;
 use super::geojson::{num, put_stats};
+use super::layers::{Column, FieldType};
 use crate::analyse::AreaStats;
 use crate::model::TownKind;
 
@@ -174,44 +175,47 @@ pub fn summary_json(r: Results<'_>) -> Value {
     })
 }
 
-/// The summary as CSV, one row per area: `level` is `region`, `reference`, `belt`,
+/// The summary as a table, one row per area: `level` is `region`, `reference`, `belt`,
 /// `prefecture` or `county`. Reference rows carry the official count in `density_towns` and,
 /// in `region_ratio`, the region's density (counted with the reference's kinds) divided by it.
-pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    let mut header = vec![
-        "level",
-        "id",
-        "name",
-        "kind",
-        "membership",
-        "n_members",
-        "area_km2",
-    ];
-    let kind_cols: Vec<String> = TownKind::ALL.iter().map(|k| format!("n_{k}")).collect();
-    header.extend(kind_cols.iter().map(String::as_str));
-    header.extend([
-        "seats_merged",
-        "density_towns",
-        "towns_per_10k_km2",
-        "region_ratio",
-    ]);
-    let kind_density: Vec<String> = TownKind::ALL
-        .iter()
-        .map(|k| format!("{k}_per_10k_km2"))
+///
+/// This is what `summary.csv` and the GeoPackage's `summary` table hold. Real numbers are
+/// unrounded here; writers round them to 3 decimals. Cells that do not apply are `null`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryTable {
+    /// Column names and types.
+    pub columns: Vec<Column>,
+    /// One row per area, one value per column.
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// Builds the [`SummaryTable`].
+pub fn summary_table(r: Results<'_>) -> SummaryTable {
+    let text = |name: &str| Column {
+        name: name.to_owned(),
+        field_type: FieldType::Text,
+    };
+    let typed = |name: String, field_type| Column { name, field_type };
+    let mut columns: Vec<Column> = ["level", "id", "name", "kind", "membership"]
+        .into_iter()
+        .map(text)
         .collect();
-    header.extend(kind_density.iter().map(String::as_str));
-    out.write_record(&header)?;
+    columns.push(typed("n_members".into(), FieldType::Integer));
+    columns.push(typed("area_km2".into(), FieldType::Real));
+    for k in TownKind::ALL {
+        columns.push(typed(format!("n_{k}"), FieldType::Integer));
+    }
+    columns.push(typed("seats_merged".into(), FieldType::Integer));
+    columns.push(typed("density_towns".into(), FieldType::Integer));
+    columns.push(typed("towns_per_10k_km2".into(), FieldType::Real));
+    columns.push(typed("region_ratio".into(), FieldType::Real));
+    for k in TownKind::ALL {
+        columns.push(typed(format!("{k}_per_10k_km2"), FieldType::Real));
+    }
 
     let reg = r.region;
     let an = r.analysis;
-    let fmt = |v: f64, places: usize| {
-        if v.is_finite() {
-            format!("{v:.places$}")
-        } else {
-            String::new()
-        }
-    };
+    let real = |v: f64| serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number);
     let row = |level: &str,
                id: &str,
                name: &str,
@@ -220,29 +224,29 @@ pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
                n: usize,
                s: &AreaStats| {
         let mut rec = vec![
-            level.to_owned(),
-            id.to_owned(),
-            name.to_owned(),
-            kind.to_owned(),
-            membership.to_owned(),
-            n.to_string(),
-            fmt(s.area_km2, 3),
+            json!(level),
+            json!(id),
+            json!(name),
+            json!(kind),
+            json!(membership),
+            json!(n),
+            real(s.area_km2),
         ];
-        rec.extend(TownKind::ALL.iter().map(|&k| s.counts.get(k).to_string()));
+        rec.extend(TownKind::ALL.iter().map(|&k| json!(s.counts.get(k))));
         rec.extend([
-            s.seats_merged.to_string(),
-            s.density_towns.to_string(),
-            fmt(s.towns_per_10k_km2, 3),
-            String::new(),
+            json!(s.seats_merged),
+            json!(s.density_towns),
+            real(s.towns_per_10k_km2),
+            Value::Null,
         ]);
         rec.extend(
             TownKind::ALL
                 .iter()
-                .map(|&k| fmt(crate::analyse::per_10k_km2(s.counts.get(k), s.area_km2), 3)),
+                .map(|&k| real(crate::analyse::per_10k_km2(s.counts.get(k), s.area_km2))),
         );
         rec
     };
-    out.write_record(row(
+    let mut rows = vec![row(
         "region",
         &reg.info.id,
         &reg.info.name_zh,
@@ -250,35 +254,37 @@ pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
         reg.partial_policy.as_str(),
         an.counties.len(),
         &an.region.stats,
-    ))?;
+    )];
     for c in &an.region.references {
         let rf = &reg.references[c.reference];
         let mut rec = vec![
-            "reference".to_owned(),
-            rf.id.clone(),
-            rf.name_zh.clone(),
-            rf.kinds
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join("+"),
-            String::new(),
-            String::new(),
-            fmt(rf.area_km2, 3),
+            json!("reference"),
+            json!(rf.id),
+            json!(rf.name_zh),
+            json!(
+                rf.kinds
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            ),
+            json!(""),
+            Value::Null,
+            real(rf.area_km2),
         ];
-        rec.extend(TownKind::ALL.iter().map(|_| String::new()));
+        rec.extend(TownKind::ALL.iter().map(|_| Value::Null));
         rec.extend([
-            String::new(),
-            rf.towns.to_string(),
-            fmt(c.reference_towns_per_10k_km2, 3),
-            fmt(c.ratio, 3),
+            Value::Null,
+            json!(rf.towns),
+            real(c.reference_towns_per_10k_km2),
+            real(c.ratio),
         ]);
-        rec.extend(TownKind::ALL.iter().map(|_| String::new()));
-        out.write_record(rec)?;
+        rec.extend(TownKind::ALL.iter().map(|_| Value::Null));
+        rows.push(rec);
     }
     for b in &an.belts {
         let belt = &reg.belts[b.belt];
-        out.write_record(row(
+        rows.push(row(
             "belt",
             &belt.spec.id,
             &belt.spec.name_zh,
@@ -286,10 +292,10 @@ pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
             "",
             belt.members.len(),
             &b.stats,
-        ))?;
+        ));
     }
     for p in &an.prefectures {
-        out.write_record(row(
+        rows.push(row(
             "prefecture",
             &p.id,
             &p.name,
@@ -297,11 +303,11 @@ pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
             "",
             p.counties.len(),
             &p.stats,
-        ))?;
+        ));
     }
     for c in &an.counties {
         let b = &r.boundaries.features[c.boundary];
-        out.write_record(row(
+        rows.push(row(
             "county",
             &b.id,
             &b.name,
@@ -309,7 +315,24 @@ pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
             c.membership.as_str(),
             1,
             &c.stats,
-        ))?;
+        ));
+    }
+    SummaryTable { columns, rows }
+}
+
+/// The summary as CSV: the [`SummaryTable`] with real numbers written to 3 decimals and
+/// `null` as an empty cell.
+pub fn summary_csv(w: &mut dyn Write, r: Results<'_>) -> io::Result<()> {
+    let table = summary_table(r);
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(table.columns.iter().map(|c| c.name.as_str()))?;
+    for row in &table.rows {
+        out.write_record(row.iter().map(|v| match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            Value::Number(n) if n.is_f64() => format!("{:.3}", n.as_f64().unwrap_or(f64::NAN)),
+            other => other.to_string(),
+        }))?;
     }
     out.flush()
 }

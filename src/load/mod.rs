@@ -22,15 +22,15 @@
 
 mod build;
 mod csv;
+#[cfg(feature = "gdal")]
+pub mod gdal;
 mod geojson;
-#[cfg(feature = "gpkg")]
 mod gpkg;
 mod points;
 mod shapefile;
 mod text;
 mod towns;
 mod valid;
-#[cfg(feature = "gpkg")]
 mod wkb;
 
 use std::fmt;
@@ -48,7 +48,7 @@ use crate::model::{Boundaries, SourceInfo, Towns};
 
 /// An input format.
 ///
-/// Chosen from the input's `format` (`--format`), else from the extension: `.geojson`/`.json`,
+/// Chosen from the input's `format` (`--input-format`), else from the extension: `.geojson`/`.json`,
 /// `.geojsonl`/`.geojsons`/`.ndjson`/`.jsonl`, `.shp`, `.gpkg`, `.csv`/`.tsv`/`.txt`.
 ///
 /// # Examples
@@ -83,7 +83,7 @@ impl Format {
         Format::Csv,
     ];
 
-    /// The name used by `--format` and in the region file.
+    /// The name used by `--input-format` and in the region file.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::GeoJson => "geojson",
@@ -349,13 +349,7 @@ fn read_layer(
     match source.format {
         Format::GeoJson | Format::GeoJsonSeq => geojson::read_layer(source, what),
         Format::Shapefile => shapefile::read_layer(source, what, encoding, opts),
-        #[cfg(feature = "gpkg")]
         Format::GeoPackage => gpkg::read_layer(source, what),
-        #[cfg(not(feature = "gpkg"))]
-        Format::GeoPackage => Err(Error::Input {
-            path: source.path.clone(),
-            message: "this build of citybelt has no GeoPackage support (feature `gpkg`)".into(),
-        }),
         Format::Csv => Err(source.not_for("polygons")),
     }
 }
