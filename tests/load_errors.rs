@@ -61,6 +61,10 @@ impl Case {
         let out = self.run(args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "stderr: {err}");
+        assert!(
+            err.starts_with("citybelt: error: "),
+            "one message, nothing before it: {err}"
+        );
         for n in needles {
             assert!(err.contains(n), "expected `{n}` in: {err}");
         }
@@ -394,10 +398,19 @@ fn duplicate_ids_in_geojson_seq() {
 fn unknown_extension_lists_the_formats() {
     let c = Case::new();
     fs::copy(c.path("counties.geojson"), c.path("counties.kml")).unwrap();
+    #[cfg(not(feature = "gdal"))]
     c.fails(
         &["--boundaries", "counties.kml"],
         2,
         &["counties.kml: unknown input format `.kml` (supported: geojson, geojsonseq, shapefile, gpkg, csv); name it with --input-format or `format` in the region file"],
+    );
+    // With the `gdal` feature, what the pure-Rust loaders cannot tell goes to GDAL, which
+    // finds no KML in this file.
+    #[cfg(feature = "gdal")]
+    c.fails(
+        &["--boundaries", "counties.kml"],
+        1,
+        &["counties.kml: GDAL cannot open it as a vector source"],
     );
     // --input-format settles it.
     c.succeeds(&[

@@ -105,6 +105,7 @@ struct Source {
 
 impl Source {
     fn open(spec: &Path) -> Result<Self> {
+        silence_gdal();
         let text = spec.to_string_lossy();
         let (file, layer) = match text.split_once("|layername=") {
             Some((f, l)) => (PathBuf::from(f), Some(l.to_owned())),
@@ -448,6 +449,13 @@ fn gdal_source() -> crate::model::SourceInfo {
         crs_from: "GDAL",
         ..crate::model::SourceInfo::default()
     }
+}
+
+/// GDAL prints its errors on stderr by default; the library never prints, so the errors go
+/// only into the [`Error::Gdal`] that carries GDAL's last message. Set once per process.
+fn silence_gdal() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| gdal::config::set_error_handler(|_, _, _| {}));
 }
 
 #[cfg(test)]
