@@ -216,3 +216,21 @@ fn count_command_writes_every_polygon_with_its_count() {
         1
     );
 }
+
+#[test]
+fn coordinates_in_any_column_order_give_the_same_counts() {
+    // The reader takes a quick path when lon and lat are the last two columns; other layouts
+    // go field by field. Both must agree.
+    let dir = tempfile::tempdir().unwrap();
+    let pts = seeded_points(20_000, 2_000);
+    let mut last = String::from("id,name,lon,lat\n");
+    let mut first = String::from("lat,lon,id,name\n");
+    for (i, p) in pts.iter().enumerate() {
+        writeln!(last, "{i},p{i},{},{}", p[0], p[1]).unwrap();
+        writeln!(first, "{},{},{i},p{i}", p[1], p[0]).unwrap();
+    }
+    let (a, b) = (dir.path().join("last.csv"), dir.path().join("first.csv"));
+    fs::write(&a, last).unwrap();
+    fs::write(&b, first).unwrap();
+    assert_eq!(run_count(&a, 2, 0), run_count(&b, 2, 0));
+}

@@ -24,6 +24,8 @@ pub struct PointColumns {
     pub lon: (usize, String),
     /// Latitude column: index and name.
     pub lat: (usize, String),
+    /// Number of columns in the header.
+    pub count: usize,
 }
 
 /// A run of whole CSV lines.
@@ -104,6 +106,7 @@ impl PointBlocks {
             path: path.to_owned(),
             lon: find(lon, "longitude")?,
             lat: find(lat, "latitude")?,
+            count: names.len(),
         };
         let rest = carry.split_off((header_end + 1).min(carry.len()));
         Ok(PointBlocks {
@@ -226,6 +229,36 @@ fn parse_plain(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) -> R
     let mut line = block.first_line;
     let mut start = 0;
     let tail = (bytes.last() != Some(&b'\n')).then_some(bytes.len());
+    // The common layout `…,lon,lat`: read the two fields from the end of each row.
+    if cols.count >= 2 && lon_i.max(lat_i) == cols.count - 1 && lon_i.min(lat_i) == cols.count - 2 {
+        for end in memchr::memchr_iter(b'\n', bytes).chain(tail) {
+            let row = &bytes[start..end];
+            start = end + 1;
+            let row = row.strip_suffix(b"\r").unwrap_or(row);
+            if row.is_empty() {
+                line += 1;
+                continue;
+            }
+            let c1 = memchr::memrchr(b',', row);
+            let c0 = c1.and_then(|c| memchr::memrchr(b',', &row[..c]));
+            let (second_last, last): (&[u8], &[u8]) = match (c0, c1) {
+                (Some(a), Some(b)) => (&row[a + 1..b], &row[b + 1..]),
+                (None, Some(b)) if cols.count == 2 => (&row[..b], &row[b + 1..]),
+                _ => (b"", b""),
+            };
+            let (lon, lat) = if lat_i > lon_i {
+                (second_last, last)
+            } else {
+                (last, second_last)
+            };
+            out.push([
+                coordinate(lon, &cols.lon.1, 180.0, &cols.path, line)?,
+                coordinate(lat, &cols.lat.1, 90.0, &cols.path, line)?,
+            ]);
+            line += 1;
+        }
+        return Ok(());
+    }
     for end in memchr::memchr_iter(b'\n', bytes).chain(tail) {
         let row = &bytes[start..end];
         start = end + 1;
