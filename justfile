@@ -42,6 +42,15 @@ ogr-check:
 qgis-check:
     bash tests/qgis/check.sh
 
+# The side-by-side benchmark against GeoPandas, DuckDB spatial and SedonaDB (about 5-10
+# minutes; installs the peers into target/bench-venv; writes bench/RESULTS.md)
+bench *SIZES:
+    bash bench/run.sh {{SIZES}}
+
+# Criterion micro-benchmarks: point location, index building, geodesic area
+bench-micro:
+    cargo bench --bench locate
+
 # Everything CI runs
 ci:
     bash .ci/run
