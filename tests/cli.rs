@@ -324,6 +324,15 @@ fn longitude_not_a_number() {
 }
 
 #[test]
+fn line_numbers_are_right_in_crlf_files() {
+    let case = Case::new();
+    let text = fs::read_to_string(case.path("grid_towns.csv")).unwrap();
+    fs::write(case.path("grid_towns.csv"), text.replace('\n', "\r\n")).unwrap();
+    case.edit("grid_towns.csv", "104.8,30.1", "104.8,95.5")
+        .fails(1, &["grid_towns.csv: line 7: field `lat`"]);
+}
+
+#[test]
 fn latitude_out_of_range() {
     Case::new()
         .edit("grid_towns.csv", "104.8,30.1", "104.8,95.5")

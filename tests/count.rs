@@ -234,3 +234,26 @@ fn coordinates_in_any_column_order_give_the_same_counts() {
     fs::write(&b, first).unwrap();
     assert_eq!(run_count(&a, 2, 0), run_count(&b, 2, 0));
 }
+
+#[test]
+fn line_numbers_are_right_in_crlf_files_with_quotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crlf.csv");
+    let rows = "id,name,lon,lat\r\n1,\"a, b\",104.25,30.25\r\n2,\"c\",104.75,95.5\r\n";
+    fs::write(&path, rows).unwrap();
+    let err = count(
+        &CountOptions {
+            boundaries: BoundaryInput::with_path(fixture("grid.geojson")),
+            points: path,
+            lon: "lon".into(),
+            lat: "lat".into(),
+            out: None,
+            precision: 6,
+            threads: 1,
+            grid_cells: None,
+        },
+        &|_, _| {},
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("line 3: field `lat`"), "{err}");
+}

@@ -134,9 +134,12 @@ impl CsvRows {
                     .build(raw),
             )
         };
+        // Rows end at `\n` (a `\r` before it is trimmed with the field): with the default
+        // CRLF terminator the csv crate numbers the lines of CRLF files one too low.
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .delimiter(delimiter)
+            .terminator(csv::Terminator::Any(b'\n'))
             .from_reader(source);
         let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
         let columns = Columns::find(path, &headers, input, require_kind)?;

@@ -355,9 +355,12 @@ fn decimal(raw: &[u8]) -> Option<f64> {
 
 /// Parses a block with quoted fields through the CSV reader.
 fn parse_quoted(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) -> Result<()> {
+    // `\n` ends rows so that lines are numbered right in CRLF files too (the `\r` is trimmed
+    // with the last field).
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(block.bytes.as_slice());
     let mut record = csv::ByteRecord::new();
     let line_of = |r: &csv::ByteRecord| {
