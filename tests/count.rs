@@ -59,22 +59,33 @@ fn write_csv(dir: &std::path::Path, pts: &[[f64; 2]]) -> std::path::PathBuf {
     path
 }
 
+/// Options counting `points` (lon/lat columns) into `boundaries`, writing nothing.
+fn options(
+    boundaries: std::path::PathBuf,
+    points: std::path::PathBuf,
+    threads: usize,
+    grid_cells: Option<usize>,
+) -> CountOptions {
+    CountOptions {
+        boundaries: BoundaryInput::with_path(boundaries),
+        points,
+        lon: "lon".into(),
+        lat: "lat".into(),
+        out: None,
+        precision: 6,
+        threads,
+        grid_cells,
+    }
+}
+
 fn run_count(points: &std::path::Path, threads: usize, grid_cells: usize) -> PointCounts {
-    count(
-        &CountOptions {
-            boundaries: BoundaryInput::with_path(asset("counties_lite.geojson")),
-            points: points.to_owned(),
-            lon: "lon".into(),
-            lat: "lat".into(),
-            out: None,
-            precision: 6,
-            threads,
-            grid_cells: Some(grid_cells),
-        },
-        &|_, _| {},
-    )
-    .unwrap()
-    .counts
+    let opts = options(
+        asset("counties_lite.geojson"),
+        points.to_owned(),
+        threads,
+        Some(grid_cells),
+    );
+    count(&opts, &|_, _| {}).unwrap().counts
 }
 
 #[test]
@@ -132,16 +143,7 @@ fn errors_name_the_line_across_blocks() {
     pts[150_000][1] = 95.0;
     let csv = write_csv(dir.path(), &pts);
     let err = count(
-        &CountOptions {
-            boundaries: BoundaryInput::with_path(asset("counties_lite.geojson")),
-            points: csv,
-            lon: "lon".into(),
-            lat: "lat".into(),
-            out: None,
-            precision: 6,
-            threads: 2,
-            grid_cells: Some(0),
-        },
+        &options(asset("counties_lite.geojson"), csv, 2, Some(0)),
         &|_, _| {},
     )
     .unwrap_err();
@@ -161,20 +163,7 @@ fn quoted_line_breaks_do_not_split_rows() {
         "id,name,lon,lat\n1,\"two\nlines\",104.25,30.25\n2,x,104.75,30.25\n",
     )
     .unwrap();
-    let out = count(
-        &CountOptions {
-            boundaries: BoundaryInput::with_path(fixture("grid.geojson")),
-            points: path,
-            lon: "lon".into(),
-            lat: "lat".into(),
-            out: None,
-            precision: 6,
-            threads: 2,
-            grid_cells: None,
-        },
-        &|_, _| {},
-    )
-    .unwrap();
+    let out = count(&options(fixture("grid.geojson"), path, 2, None), &|_, _| {}).unwrap();
     assert_eq!(out.counts.points, 2);
     assert_eq!(out.counts.per_boundary[..2], [1, 1]);
 }
@@ -241,19 +230,6 @@ fn line_numbers_are_right_in_crlf_files_with_quotes() {
     let path = dir.path().join("crlf.csv");
     let rows = "id,name,lon,lat\r\n1,\"a, b\",104.25,30.25\r\n2,\"c\",104.75,95.5\r\n";
     fs::write(&path, rows).unwrap();
-    let err = count(
-        &CountOptions {
-            boundaries: BoundaryInput::with_path(fixture("grid.geojson")),
-            points: path,
-            lon: "lon".into(),
-            lat: "lat".into(),
-            out: None,
-            precision: 6,
-            threads: 1,
-            grid_cells: None,
-        },
-        &|_, _| {},
-    )
-    .unwrap_err();
+    let err = count(&options(fixture("grid.geojson"), path, 1, None), &|_, _| {}).unwrap_err();
     assert!(err.to_string().contains("line 3: field `lat`"), "{err}");
 }

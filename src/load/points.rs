@@ -224,70 +224,67 @@ pub fn parse_block(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) 
 /// Parses a block without quotes: fields are what lies between commas.
 fn parse_plain(block: &Block, cols: &PointColumns, out: &mut Vec<[f64; 2]>) -> Result<()> {
     let (lon_i, lat_i) = (cols.lon.0, cols.lat.0);
-    let last = lon_i.max(lat_i);
+    // The common layout `…,lon,lat` reads the two fields from the end of each row; any other
+    // walks the fields from the start.
+    let trailing =
+        cols.count >= 2 && lon_i.max(lat_i) == cols.count - 1 && lon_i.min(lat_i) == cols.count - 2;
     let bytes = &block.bytes;
-    let mut line = block.first_line;
-    let mut start = 0;
     let tail = (bytes.last() != Some(&b'\n')).then_some(bytes.len());
-    // The common layout `…,lon,lat`: read the two fields from the end of each row.
-    if cols.count >= 2 && lon_i.max(lat_i) == cols.count - 1 && lon_i.min(lat_i) == cols.count - 2 {
-        for end in memchr::memchr_iter(b'\n', bytes).chain(tail) {
-            let row = &bytes[start..end];
-            start = end + 1;
-            let row = row.strip_suffix(b"\r").unwrap_or(row);
-            if row.is_empty() {
-                line += 1;
-                continue;
-            }
-            let c1 = memchr::memrchr(b',', row);
-            let c0 = c1.and_then(|c| memchr::memrchr(b',', &row[..c]));
-            let (second_last, last): (&[u8], &[u8]) = match (c0, c1) {
-                (Some(a), Some(b)) => (&row[a + 1..b], &row[b + 1..]),
-                (None, Some(b)) if cols.count == 2 => (&row[..b], &row[b + 1..]),
-                _ => (b"", b""),
-            };
-            let (lon, lat) = if lat_i > lon_i {
-                (second_last, last)
+    let (mut line, mut start) = (block.first_line, 0);
+    for end in memchr::memchr_iter(b'\n', bytes).chain(tail) {
+        let row = &bytes[start..end];
+        start = end + 1;
+        let row = row.strip_suffix(b"\r").unwrap_or(row);
+        if !row.is_empty() {
+            let (lon, lat) = if trailing {
+                last_two(row, lon_i < lat_i, cols.count)
             } else {
-                (last, second_last)
+                by_index(row, lon_i, lat_i)
             };
             out.push([
                 coordinate(lon, &cols.lon.1, 180.0, &cols.path, line)?,
                 coordinate(lat, &cols.lat.1, 90.0, &cols.path, line)?,
             ]);
-            line += 1;
         }
-        return Ok(());
-    }
-    for end in memchr::memchr_iter(b'\n', bytes).chain(tail) {
-        let row = &bytes[start..end];
-        start = end + 1;
-        let row = row.strip_suffix(b"\r").unwrap_or(row);
-        if row.is_empty() {
-            line += 1;
-            continue;
-        }
-        let (mut lon, mut lat): (&[u8], &[u8]) = (b"", b"");
-        let (mut field, mut from) = (0, 0);
-        for to in memchr::memchr_iter(b',', row).chain([row.len()]) {
-            if field == lon_i {
-                lon = &row[from..to];
-            } else if field == lat_i {
-                lat = &row[from..to];
-            }
-            if field == last {
-                break;
-            }
-            field += 1;
-            from = to + 1;
-        }
-        out.push([
-            coordinate(lon, &cols.lon.1, 180.0, &cols.path, line)?,
-            coordinate(lat, &cols.lat.1, 90.0, &cols.path, line)?,
-        ]);
         line += 1;
     }
     Ok(())
+}
+
+/// The (lon, lat) fields of a row whose last two fields they are; empty when missing.
+fn last_two(row: &[u8], lon_first: bool, count: usize) -> (&[u8], &[u8]) {
+    let c1 = memchr::memrchr(b',', row);
+    let c0 = c1.and_then(|c| memchr::memrchr(b',', &row[..c]));
+    let (second_last, last): (&[u8], &[u8]) = match (c0, c1) {
+        (Some(a), Some(b)) => (&row[a + 1..b], &row[b + 1..]),
+        (None, Some(b)) if count == 2 => (&row[..b], &row[b + 1..]),
+        _ => (b"", b""),
+    };
+    if lon_first {
+        (second_last, last)
+    } else {
+        (last, second_last)
+    }
+}
+
+/// The (lon, lat) fields of a row by their indices; empty when missing.
+fn by_index(row: &[u8], lon_i: usize, lat_i: usize) -> (&[u8], &[u8]) {
+    let last = lon_i.max(lat_i);
+    let (mut lon, mut lat): (&[u8], &[u8]) = (b"", b"");
+    let (mut field, mut from) = (0, 0);
+    for to in memchr::memchr_iter(b',', row).chain([row.len()]) {
+        if field == lon_i {
+            lon = &row[from..to];
+        } else if field == lat_i {
+            lat = &row[from..to];
+        }
+        if field == last {
+            break;
+        }
+        field += 1;
+        from = to + 1;
+    }
+    (lon, lat)
 }
 
 /// A coordinate field as WGS84 degrees within `±limit`.
