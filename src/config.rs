@@ -1077,11 +1077,11 @@ members = [{ prefecture = "110000", districts_only = true }]"#,
         assert!(msg.contains("line"), "{msg}");
     }
 
-    #[test]
-    fn unknown_member_code_names_the_code_and_the_belt() {
-        let msg = config_error(
+    /// A scope of 甲市 and one dense zone `zone` with the given member rules.
+    fn one_zone(members: &str) -> String {
+        format!(
             r#"[scope]
-members = [{ prefecture = "110000" }]
+members = [{{ prefecture = "110000" }}]
 [[belts]]
 id = "zone"
 name_zh = "区"
@@ -1089,8 +1089,13 @@ name_en = "z"
 kind = "dense_zone"
 source = "s"
 verified = false
-members = [{ counties = ["999999"] }]"#,
-        );
+members = {members}"#
+        )
+    }
+
+    #[test]
+    fn unknown_member_code_names_the_code_and_the_belt() {
+        let msg = config_error(&one_zone(r#"[{ counties = ["999999"] }]"#));
         assert!(
             msg.contains("999999") && msg.contains("belts[0] (zone)"),
             "{msg}"
@@ -1099,18 +1104,7 @@ members = [{ counties = ["999999"] }]"#,
 
     #[test]
     fn belt_member_outside_the_scope_is_an_error() {
-        let msg = config_error(
-            r#"[scope]
-members = [{ prefecture = "110000" }]
-[[belts]]
-id = "zone"
-name_zh = "区"
-name_en = "z"
-kind = "dense_zone"
-source = "s"
-verified = false
-members = [{ counties = ["130101"] }]"#,
-        );
+        let msg = config_error(&one_zone(r#"[{ counties = ["130101"] }]"#));
         assert!(
             msg.contains("130101") && msg.contains("not in the scope"),
             "{msg}"
