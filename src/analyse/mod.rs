@@ -227,33 +227,7 @@ pub fn analyse(
         .collect();
 
     // 2. Merge county seats with a counted town of another density kind nearby.
-    let merge =
-        region.seat_merge_m > 0.0 && kinds.contains(&TownKind::CountySeat) && kinds.len() > 1;
-    let mut merged_examples = Vec::new();
-    if merge {
-        let mut by_county: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for (i, (r, t)) in results.iter().zip(&towns.towns).enumerate() {
-            let candidate = r.counted && t.kind != TownKind::CountySeat && kinds.contains(&t.kind);
-            if let (true, Some(b)) = (candidate, r.location.boundary()) {
-                by_county.entry(b).or_default().push(i);
-            }
-        }
-        for (r, t) in results.iter_mut().zip(&towns.towns) {
-            let (Some(b), true, TownKind::CountySeat) = (r.location.boundary(), r.counted, t.kind)
-            else {
-                continue;
-            };
-            let near = by_county.get(&b).into_iter().flatten().find(|&&j| {
-                Haversine.distance(t.position, towns.towns[j].position) <= region.seat_merge_m
-            });
-            if let Some(&j) = near {
-                r.merged_seat = true;
-                if merged_examples.len() < 3 && member_of.contains_key(&b) {
-                    merged_examples.push(format!("{} = {}", t.name, towns.towns[j].name));
-                }
-            }
-        }
-    }
+    let merged_examples = merge_seats(region, towns, &mut results, |b| member_of.contains_key(&b));
 
     // 3. Per-county counts.
     let mut counts: BTreeMap<usize, (KindCounts, u64, u64)> = BTreeMap::new(); // counts, merged, on border
@@ -455,33 +429,23 @@ pub fn analyse(
         .filter(|c| c.membership == Membership::Partial)
         .map(|c| boundaries.features[c.boundary].name.as_str())
         .collect();
-    if !partial.is_empty() {
-        warnings.push(Warning {
-            code: "partial_included",
-            count: partial.len() as u64,
-            message: format!(
-                "{} partial member(s) counted whole (policy `include`): {}",
-                partial.len(),
-                partial.join(", ")
-            ),
-        });
-    }
-    if !region.excluded_partial.is_empty() {
-        let names: Vec<&str> = region
-            .excluded_partial
-            .iter()
-            .map(|&b| boundaries.features[b].name.as_str())
-            .collect();
-        warnings.push(Warning {
-            code: "partial_excluded",
-            count: names.len() as u64,
-            message: format!(
-                "{} partial member(s) left out (policy `exclude`): {}",
-                names.len(),
-                names.join(", ")
-            ),
-        });
-    }
+    push_list(
+        &mut warnings,
+        "partial_included",
+        &partial,
+        "partial member(s) counted whole (policy `include`)",
+    );
+    let excluded: Vec<&str> = region
+        .excluded_partial
+        .iter()
+        .map(|&b| boundaries.features[b].name.as_str())
+        .collect();
+    push_list(
+        &mut warnings,
+        "partial_excluded",
+        &excluded,
+        "partial member(s) left out (policy `exclude`)",
+    );
     let unverified: Vec<&str> = region
         .belts
         .iter()
@@ -512,6 +476,56 @@ pub fn analyse(
         towns: results,
         totals,
         warnings,
+    }
+}
+
+/// Marks every counted county seat lying within `region.seat_merge_m` of a counted town of
+/// another density kind in the same county as merged (counted once with it), when the density
+/// counts seats and another kind. Returns up to three examples among members (`is_member`).
+fn merge_seats(
+    region: &Region,
+    towns: &Towns,
+    results: &mut [TownResult],
+    is_member: impl Fn(usize) -> bool,
+) -> Vec<String> {
+    let kinds = &region.density_kinds;
+    let mut examples = Vec::new();
+    if !(region.seat_merge_m > 0.0 && kinds.contains(&TownKind::CountySeat) && kinds.len() > 1) {
+        return examples;
+    }
+    let mut by_county: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, (r, t)) in results.iter().zip(&towns.towns).enumerate() {
+        let candidate = r.counted && t.kind != TownKind::CountySeat && kinds.contains(&t.kind);
+        if let (true, Some(b)) = (candidate, r.location.boundary()) {
+            by_county.entry(b).or_default().push(i);
+        }
+    }
+    for (r, t) in results.iter_mut().zip(&towns.towns) {
+        let (Some(b), true, TownKind::CountySeat) = (r.location.boundary(), r.counted, t.kind)
+        else {
+            continue;
+        };
+        let near = by_county.get(&b).into_iter().flatten().find(|&&j| {
+            Haversine.distance(t.position, towns.towns[j].position) <= region.seat_merge_m
+        });
+        if let Some(&j) = near {
+            r.merged_seat = true;
+            if examples.len() < 3 && is_member(b) {
+                examples.push(format!("{} = {}", t.name, towns.towns[j].name));
+            }
+        }
+    }
+    examples
+}
+
+/// Pushes a warning listing `names` as `<n> <what>: a, b, c`, unless there are none.
+fn push_list(warnings: &mut Vec<Warning>, code: &'static str, names: &[&str], what: &str) {
+    if !names.is_empty() {
+        warnings.push(Warning {
+            code,
+            count: names.len() as u64,
+            message: format!("{} {what}: {}", names.len(), names.join(", ")),
+        });
     }
 }
 
