@@ -13,9 +13,11 @@
 //! 3. [`config::RegionConfig::resolve`]: check the region against the boundaries;
 //! 4. [`index`]: an R-tree places every town in exactly one county (or none, reported);
 //! 5. [`analyse`]: areas, counts, densities, belt outlines, reference comparisons;
-//! 6. [`export`]: GeoJSON layers and summary tables, all or nothing.
+//! 6. [`export`]: the layers as GeoJSON, GeoPackage, Shapefile and FlatGeobuf, QGIS styles
+//!    and project, a map picture and summary tables, all or nothing.
 //!
-//! [`pipeline::run`] does all of it; each stage can also be called on its own.
+//! [`pipeline::run`] does all of it and [`pipeline::count`] counts millions of points into
+//! any polygons; each stage can also be called on its own.
 //! The library never prints and never exits: every failure is an [`Error`] naming the file
 //! and the feature, line or key.
 //!
