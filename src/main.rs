@@ -52,7 +52,7 @@ struct CountArgs {
     /// Property holding each polygon's unique id.
     #[arg(long, value_name = "NAME", default_value = "adcode")]
     id_field: String,
-    /// Property holding each polygon's name.
+    /// Property holding each polygon's name (`""` when the polygons have none).
     #[arg(long, value_name = "NAME", default_value = "name")]
     name_field: String,
     /// Longitude column of the points.

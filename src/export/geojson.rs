@@ -316,7 +316,9 @@ pub fn count_features(
         .map(|(i, b)| {
             let mut m = Map::new();
             m.insert(input.id.clone(), json!(b.id));
-            m.insert(input.name.clone(), json!(b.name));
+            if !input.name.is_empty() {
+                m.insert(input.name.clone(), json!(b.name));
+            }
             if !input.prefecture_id.is_empty() {
                 m.insert(input.prefecture_id.clone(), json!(b.prefecture_id));
             }
