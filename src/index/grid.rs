@@ -8,7 +8,7 @@
 //! joined by a segment that crosses no edge, so a run of pure cells shares one answer and the
 //! exact test runs once per run.
 
-use geo::{BoundingRect, Coord, Point};
+use geo::{Coord, Point};
 
 use super::{CountyIndex, Location};
 
@@ -32,27 +32,12 @@ impl CellGrid {
     /// cover.
     pub(crate) fn new(index: &CountyIndex<'_>, target_cells: usize) -> Option<Self> {
         let boundaries = index.boundaries();
-        let rects: Vec<_> = boundaries
-            .features
-            .iter()
-            .filter_map(|b| b.geometry.bounding_rect())
-            .collect();
-        let min_x = rects
-            .iter()
-            .map(|r| r.min().x)
-            .fold(f64::INFINITY, f64::min);
-        let min_y = rects
-            .iter()
-            .map(|r| r.min().y)
-            .fold(f64::INFINITY, f64::min);
-        let max_x = rects
-            .iter()
-            .map(|r| r.max().x)
-            .fold(f64::NEG_INFINITY, f64::max);
-        let max_y = rects
-            .iter()
-            .map(|r| r.max().y)
-            .fold(f64::NEG_INFINITY, f64::max);
+        // The R-tree's root envelope is the extent of every county.
+        if index.tree.size() == 0 {
+            return None;
+        }
+        let extent = index.tree.root().envelope();
+        let ([min_x, min_y], [max_x, max_y]) = (extent.lower(), extent.upper());
         let (w, h) = (max_x - min_x, max_y - min_y);
         if !(w > 0.0 && h > 0.0) || target_cells == 0 {
             return None;
